@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/wardenhq/warden"
+	wardenhttp "github.com/wardenhq/warden/http"
+	"github.com/wardenhq/warden/sqlite"
+)
+
+// shutdownTimeout bounds a graceful stop; with the database close it stays within 10 s.
+const shutdownTimeout = 8 * time.Second
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch cfg.Log.Level {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
+	switch cfg.Database.Type {
+	case "sqlite3":
+		db, err := sqlite.Open(ctx, cfg.Database.Path)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite database %s: %w", cfg.Database.Path, err)
+		}
+		return db, nil
+	case "postgres":
+		return nil, fmt.Errorf("database type postgres is not supported by this build yet; use sqlite3")
+	}
+	return nil, fmt.Errorf("unknown database type %q", cfg.Database.Type)
+}
+
+func serviceConfig(cfg *Config) warden.Config {
+	c := warden.DefaultConfig()
+	c.DisableBruteForce = cfg.Security.DisableBruteForceLoginProtection
+	c.BruteForceMaxAttempts = cfg.Security.BruteForceMaxAttempts
+	c.PasswordCheckIPLimit = cfg.Security.PasswordCheckIPLimit
+	c.PasswordPolicy = cfg.AuthBasic.PasswordPolicy
+	c.SessionInactive = cfg.Auth.LoginMaximumInactiveLifetime
+	c.SessionLifetime = cfg.Auth.LoginMaximumLifetime
+	c.AutoAssignOrg = cfg.Users.AutoAssignOrg
+	c.AutoAssignOrgID = cfg.Users.AutoAssignOrgID
+	if role, ok := warden.ParseOrgRole(cfg.Users.AutoAssignOrgRole); ok {
+		c.AutoAssignOrgRole = role
+	}
+	c.DisableGravatar = cfg.Security.DisableGravatar
+	return c
+}
+
+// runServer runs Warden until ctx is cancelled, then stops gracefully: no new connections,
+// in-flight requests finish, pending writes are flushed, the database is closed.
+func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
+	logw := newBufferedWriter(stderr, time.Second)
+	defer logw.Close()
+	logger := newLogger(cfg, logw)
+
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	svc := warden.NewService(db, logger, serviceConfig(cfg))
+	generated, created, err := svc.Bootstrap(ctx, cfg.Security.AdminUser, cfg.Security.AdminEmail, cfg.Security.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		logger.Info("created org 1 and the server admin", "login", cfg.Security.AdminUser)
+	}
+	if generated != "" {
+		// Printed once, straight to stderr, by the instance that created the admin. It is not
+		// logged: log pipelines keep copies.
+		logw.Flush()
+		fmt.Fprintf(stderr, "\n"+
+			"================================================================\n"+
+			"  Warden created the server admin. Sign in with:\n"+
+			"    user:     %s\n"+
+			"    password: %s\n"+
+			"  This password is shown only now. Change it after signing in.\n"+
+			"================================================================\n\n",
+			cfg.Security.AdminUser, generated)
+	}
+
+	root, err := url.Parse(cfg.Server.RootURL)
+	if err != nil {
+		return &ConfigError{Section: "server", Key: "root_url", Value: cfg.Server.RootURL, Err: err}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := wardenhttp.NewServer(wardenhttp.Options{
+		Logger:                  logger,
+		Service:                 svc,
+		Version:                 version,
+		Commit:                  buildCommit(),
+		RootURL:                 root,
+		TrustedProxies:          cfg.Server.TrustedProxies,
+		CookieSecure:            cfg.Security.CookieSecure,
+		AccessLog:               cfg.Server.RouterLogging,
+		BasicAuth:               cfg.AuthBasic.Enabled,
+		SessionLifetime:         cfg.Auth.LoginMaximumLifetime,
+		FeatureToggles:          cfg.FeatureToggles,
+		TokenExpirationDayLimit: cfg.ServiceAccounts.TokenExpirationDayLimit,
+		Registry:                reg,
+	})
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    cfg.Server.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	addr := net.JoinHostPort(cfg.Server.HTTPAddr, strconv.Itoa(cfg.Server.HTTPPort))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if cfg.Server.Protocol == "https" {
+		cert, err := tls.LoadX509KeyPair(cfg.Server.CertFile, cfg.Server.CertKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	logger.Info("server started", "addr", ln.Addr().String(), "protocol", cfg.Server.Protocol,
+		"version", version, "database", cfg.Database.Type)
+	logw.Flush()
+
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		purgeLoop(bgCtx, logger, svc)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		stopBG()
+		<-bgDone
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	stopBG()
+	<-bgDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("shutdown incomplete", "err", err)
+	}
+	if err := db.Close(); err != nil {
+		logger.Error("close database", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// purgeLoop deletes expired sessions and old login attempts every ten minutes.
+func purgeLoop(ctx context.Context, logger *slog.Logger, svc *warden.Service) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := svc.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

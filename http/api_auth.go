@@ -1,0 +1,179 @@
+package http
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// handleHealth handles "GET /api/health": 200 when the database answers, 503 otherwise. No
+// authentication; load balancers poll it.
+func handleHealth(svc *warden.Service, version, commit string) http.Handler {
+	type response struct {
+		Database string `json:"database"`
+		Version  string `json:"version"`
+		Commit   string `json:"commit"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, status := response{Database: "ok", Version: version, Commit: commit}, http.StatusOK
+		if err := svc.Ping(r.Context()); err != nil {
+			resp.Database, status = "failing", http.StatusServiceUnavailable
+		}
+		b, _ := json.MarshalIndent(resp, "", "  ")
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			w.Write(b)
+		}
+	})
+}
+
+// handleHealthz handles "GET /healthz": the process is up; nothing else is checked.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("Ok"))
+	})
+}
+
+func secureCookie(r *http.Request, opts Options) bool {
+	if opts.CookieSecure {
+		return true
+	}
+	if opts.RootURL != nil && opts.RootURL.Scheme == "https" {
+		return true
+	}
+	return isHTTPS(r, opts.TrustedProxies)
+}
+
+// safeRedirect reports whether target is a local path Warden may redirect to: one leading "/",
+// never "//" or "/\", which browsers treat as another host.
+func safeRedirect(target string) bool {
+	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
+		return false
+	}
+	return !strings.ContainsAny(target, "\r\n\x00")
+}
+
+// handleLogin handles "POST /login": it checks the credentials and sets the session cookie.
+func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options) http.Handler {
+	type request struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	}
+	type response struct {
+		Message     string `json:"message"`
+		RedirectURL string `json:"redirectUrl"`
+	}
+	badLogin := warden.ErrorID(warden.EINVALID, "form-auth.invalid", "bad login data")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[request](w, r, "bad login data")
+		if err != nil {
+			if err == errBodyTooLarge {
+				writeError(w, r, logger, err)
+				return
+			}
+			writeError(w, r, logger, badLogin)
+			return
+		}
+		if req.User == "" || req.Password == "" {
+			writeError(w, r, logger, badLogin)
+			return
+		}
+		_, token, err := svc.Login(r.Context(), req.User, req.Password, r.UserAgent())
+		if err != nil {
+			writeAuthError(w, r, logger, err)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: SessionCookie, Value: token, Path: "/", MaxAge: int(opts.SessionLifetime / time.Second),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts),
+		})
+		redirect := "/"
+		if c, err := r.Cookie("redirect_to"); err == nil {
+			if safeRedirect(c.Value) {
+				redirect = c.Value
+			}
+			http.SetCookie(w, &http.Cookie{Name: "redirect_to", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
+		encode(w, http.StatusOK, response{Message: "Logged in", RedirectURL: redirect})
+	})
+}
+
+// handleLogout handles "GET /logout": it ends the session, clears the cookie and sends the
+// browser to the sign-in page.
+func handleLogout(logger *slog.Logger, svc *warden.Service, opts Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			if err := svc.Logout(r.Context(), c.Value); err != nil {
+				logger.ErrorContext(r.Context(), "logout failed", "request_id", requestID(r), "err", err)
+			}
+		}
+		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts)})
+		http.Redirect(w, r, "/login", http.StatusFound)
+	})
+}
+
+// handleLoginPing handles "GET /api/login/ping".
+func handleLoginPing() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, message{"Logged in"})
+	})
+}
+
+// handleFrontendSettings handles "GET /api/frontend/settings": the subset of Grafana's boot
+// data that API clients and Warden's UI read.
+func handleFrontendSettings(opts Options) http.Handler {
+	type buildInfo struct {
+		HideVersion   bool   `json:"hideVersion"`
+		Version       string `json:"version"`
+		VersionString string `json:"versionString"`
+		Commit        string `json:"commit"`
+		CommitShort   string `json:"commitShort"`
+		Edition       string `json:"edition"`
+		Env           string `json:"env"`
+	}
+	type response struct {
+		AppURL                  string          `json:"appUrl"`
+		AppSubURL               string          `json:"appSubUrl"`
+		BuildInfo               buildInfo       `json:"buildInfo"`
+		FeatureToggles          map[string]bool `json:"featureToggles"`
+		TokenExpirationDayLimit int             `json:"tokenExpirationDayLimit"`
+		RBACEnabled             bool            `json:"rbacEnabled"`
+		AnonymousEnabled        bool            `json:"anonymousEnabled"`
+		DisableLoginForm        bool            `json:"disableLoginForm"`
+		AllowOrgCreate          bool            `json:"allowOrgCreate"`
+		AutoAssignOrg           bool            `json:"autoAssignOrg"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		toggles := map[string]bool{}
+		for k, v := range opts.FeatureToggles {
+			if v {
+				toggles[k] = true
+			}
+		}
+		appURL := ""
+		if opts.RootURL != nil {
+			appURL = opts.RootURL.String()
+		}
+		short := opts.Commit
+		if len(short) > 10 {
+			short = short[:10]
+		}
+		encode(w, http.StatusOK, response{
+			AppURL: appURL,
+			BuildInfo: buildInfo{Version: opts.Version, VersionString: "Warden v" + opts.Version,
+				Commit: opts.Commit, CommitShort: short, Edition: "Open Source", Env: "production"},
+			FeatureToggles:          toggles,
+			TokenExpirationDayLimit: opts.TokenExpirationDayLimit,
+			RBACEnabled:             true,
+			AutoAssignOrg:           opts.Service.Config().AutoAssignOrg,
+		})
+	})
+}

@@ -1,0 +1,228 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// userProfile is Grafana's UserProfileDTO.
+type userProfile struct {
+	ID                             int64           `json:"id"`
+	UID                            string          `json:"uid"`
+	Email                          string          `json:"email"`
+	Name                           string          `json:"name"`
+	Login                          string          `json:"login"`
+	Theme                          string          `json:"theme"`
+	OrgID                          int64           `json:"orgId,omitempty"`
+	IsGrafanaAdmin                 bool            `json:"isGrafanaAdmin"`
+	IsDisabled                     bool            `json:"isDisabled"`
+	IsExternal                     bool            `json:"isExternal"`
+	IsExternallySynced             bool            `json:"isExternallySynced"`
+	IsGrafanaAdminExternallySynced bool            `json:"isGrafanaAdminExternallySynced"`
+	AuthLabels                     []string        `json:"authLabels"`
+	UpdatedAt                      time.Time       `json:"updatedAt"`
+	CreatedAt                      time.Time       `json:"createdAt"`
+	AvatarURL                      string          `json:"avatarUrl"`
+	AccessControl                  map[string]bool `json:"accessControl,omitempty"`
+}
+
+func avatarFor(svc *warden.Service, email string) string {
+	if svc.Config().DisableGravatar {
+		return "/public/img/user_profile.png"
+	}
+	return warden.AvatarURL(email)
+}
+
+func newUserProfile(svc *warden.Service, u *warden.User) userProfile {
+	return userProfile{
+		ID: u.ID, UID: u.UID, Email: u.Email, Name: u.Name, Login: u.Login, Theme: u.Theme,
+		OrgID: u.OrgID, IsGrafanaAdmin: u.IsAdmin, IsDisabled: u.IsDisabled, AuthLabels: []string{},
+		UpdatedAt: u.Updated, CreatedAt: u.Created, AvatarURL: avatarFor(svc, u.Email),
+	}
+}
+
+// accessControlMap returns the actions p holds on scope as Grafana's {"action": true} map.
+func accessControlMap(p *warden.Principal, scope string) map[string]bool {
+	m := map[string]bool{}
+	for _, a := range p.Permissions.Actions(scope) {
+		m[a] = true
+	}
+	return m
+}
+
+// handleUserGet handles "GET /api/user": the caller's profile. A service account gets the
+// synthetic profile Grafana's newest versions answer with.
+func handleUserGet(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := warden.PrincipalFromContext(r.Context())
+		if !p.IsUser() {
+			encode(w, http.StatusOK, userProfile{
+				UID: "service-account:" + strconv.FormatInt(p.UserID, 10), Email: p.Login, Name: p.Name,
+				Login: p.Login, OrgID: p.OrgID,
+			})
+			return
+		}
+		u, err := svc.FindUserByID(r.Context(), p.UserID)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		prof := newUserProfile(svc, u)
+		if queryBool(r, "accesscontrol") {
+			prof.AccessControl = accessControlMap(p, warden.ScopeGlobalUser(u.ID))
+		}
+		encode(w, http.StatusOK, prof)
+	})
+}
+
+type userOrgDTO struct {
+	OrgID int64          `json:"orgId"`
+	Name  string         `json:"name"`
+	Role  warden.OrgRole `json:"role"`
+}
+
+func writeUserOrgs(w http.ResponseWriter, r *http.Request, logger *slog.Logger, svc *warden.Service, userID int64) {
+	orgs, err := svc.UserOrgs(r.Context(), userID)
+	if err != nil {
+		writeError(w, r, logger, err)
+		return
+	}
+	out := make([]userOrgDTO, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, userOrgDTO{OrgID: o.OrgID, Name: o.Name, Role: o.Role})
+	}
+	encode(w, http.StatusOK, out)
+}
+
+// handleUserOrgs handles "GET /api/user/orgs".
+func handleUserOrgs(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeUserOrgs(w, r, logger, svc, warden.PrincipalFromContext(r.Context()).UserID)
+	})
+}
+
+// handleUserUsing handles "POST /api/user/using/{id}": switch the caller's current org.
+func handleUserUsing(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.SetCurrentOrg(r.Context(), warden.PrincipalFromContext(r.Context()).UserID, orgID); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Active organization changed"})
+	})
+}
+
+// handleUserPassword handles "PUT /api/user/password".
+func handleUserPassword(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		OldPassword string `json:"oldPassword"`
+		NewPassword string `json:"newPassword"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		p := warden.PrincipalFromContext(r.Context())
+		if err := svc.ChangePassword(r.Context(), p.UserID, req.OldPassword, req.NewPassword); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"User password changed"})
+	})
+}
+
+// handleAdminUserCreate handles "POST /api/admin/users".
+func handleAdminUserCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name     string `json:"name"`
+		Email    string `json:"email"`
+		Login    string `json:"login"`
+		Password string `json:"password"`
+		OrgID    int64  `json:"OrgId"`
+	}
+	type response struct {
+		ID      int64  `json:"id"`
+		UID     string `json:"uid"`
+		Message string `json:"message"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[request](w, r, "bad request data")
+		if err == nil && req.Password == "" {
+			err = warden.Errorf(warden.EINVALID, "bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		u, err := svc.CreateUser(r.Context(), warden.CreateUserInput{Name: req.Name, Email: req.Email,
+			Login: req.Login, Password: req.Password, OrgID: req.OrgID})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, response{ID: u.ID, UID: u.UID, Message: "User created"})
+	})
+}
+
+// handleUserLookup handles "GET /api/users/lookup?loginOrEmail=…".
+func handleUserLookup(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := svc.LookupUser(r.Context(), r.URL.Query().Get("loginOrEmail"))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		// Grafana answers a reduced profile here: uid empty, isDisabled not filled, no avatar.
+		prof := newUserProfile(svc, u)
+		prof.UID, prof.IsDisabled, prof.AuthLabels, prof.AvatarURL = "", false, nil, ""
+		encode(w, http.StatusOK, prof)
+	})
+}
+
+// handleUserByID handles "GET /api/users/{id}".
+func handleUserByID(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		u, err := svc.FindUserByID(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		prof := newUserProfile(svc, u)
+		if queryBool(r, "accesscontrol") {
+			prof.AccessControl = accessControlMap(warden.PrincipalFromContext(r.Context()), warden.ScopeGlobalUser(u.ID))
+		}
+		encode(w, http.StatusOK, prof)
+	})
+}
+
+// handleUserByIDOrgs handles "GET /api/users/{id}/orgs".
+func handleUserByIDOrgs(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if _, err := svc.FindUserByID(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		writeUserOrgs(w, r, logger, svc, id)
+	})
+}

@@ -1,0 +1,104 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wardenhq/warden"
+)
+
+// maxBodyBytes bounds every request body; a larger one is refused with 413.
+const maxBodyBytes = 1 << 20
+
+// errBodyTooLarge is returned by decode when the body exceeds maxBodyBytes.
+var errBodyTooLarge = warden.Errorf(warden.EINVALID, "Request body too large")
+
+// decode reads a JSON body into v the way Grafana binds it: unknown fields are ignored, names
+// match case-insensitively, an empty body decodes to the zero value. A missing Content-Type is
+// accepted; any other than JSON is refused. Every failure is a *warden.Error carrying
+// badMessage, except an oversized body (413).
+func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T, error) {
+	var v T
+	bad := warden.Errorf(warden.EINVALID, "%s", badMessage)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return v, bad
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return v, errBodyTooLarge
+		}
+		return v, bad
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return v, bad
+	}
+	return v, nil
+}
+
+// encode writes v as JSON with the given status.
+func encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// message is Grafana's plain success/error body.
+type message struct {
+	Message string `json:"message"`
+}
+
+// pathID parses a numeric path value; a bad one is 400 "<name> is invalid", as in Grafana.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil {
+		return 0, warden.Errorf(warden.EINVALID, "%s is invalid", name)
+	}
+	return id, nil
+}
+
+// queryInt parses an integer query parameter, returning def when it is absent or unparsable.
+func queryInt(r *http.Request, name string, def int) int {
+	v, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil {
+		return def
+	}
+	return v
+}
+
+// queryBool parses a boolean query parameter with strconv.ParseBool semantics.
+func queryBool(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return b
+}
+
+// paging returns Grafana's 1-based page and a per-page size clamped to 1…1000 (default 1000),
+// and the offset, computed without overflow.
+func paging(r *http.Request) (page, perPage, offset int) {
+	perPage = queryInt(r, "perpage", 1000)
+	if perPage <= 0 || perPage > 1000 {
+		perPage = 1000
+	}
+	page = queryInt(r, "page", 1)
+	if page < 1 {
+		page = 1
+	}
+	const maxPage = 1 << 30 / 1000 // keeps offset within int32 on any platform
+	if page > maxPage {
+		page = maxPage
+	}
+	return page, perPage, (page - 1) * perPage
+}

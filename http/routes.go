@@ -1,0 +1,182 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/wardenhq/warden"
+)
+
+// access says who may call a route. The route table below is the one place where each route
+// names the permission it needs; handlers never check roles themselves.
+type access struct {
+	// public routes need no identity.
+	public bool
+	// action is the RBAC action required; "" means any signed-in identity.
+	action string
+	// scope computes the scope the action is checked on; nil checks the action with any scope.
+	scope func(r *http.Request) (string, error)
+	// orgParam names the path value holding the org the permission is evaluated in (routes
+	// under /api/orgs/{orgId}); "" evaluates in the request's org.
+	orgParam string
+}
+
+// route is one entry of the route table.
+type route struct {
+	pattern string
+	access  access
+	handler http.Handler
+}
+
+func signedIn() access { return access{} }
+
+func need(action string) access { return access{action: action} }
+
+func needScoped(action string, scope func(*http.Request) (string, error)) access {
+	return access{action: action, scope: scope}
+}
+
+func inOrg(a access) access { a.orgParam = "orgId"; return a }
+
+func fixedScope(s string) func(*http.Request) (string, error) {
+	return func(*http.Request) (string, error) { return s, nil }
+}
+
+// idScope builds a scope from a numeric path value, e.g. "users:id:" + {userId}.
+func idScope(prefix, param string) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) {
+		id, err := pathID(r, param)
+		if err != nil {
+			return "", err
+		}
+		return prefix + strconv.FormatInt(id, 10), nil
+	}
+}
+
+// routes returns every route Warden serves. Read this first.
+func routes(opts Options) []route {
+	logger, svc := opts.Logger, opts.Service
+	return []route{
+		// Health, metrics, sign-in.
+		{"GET /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
+		{"HEAD /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
+		{"GET /healthz", access{public: true}, handleHealthz()},
+		{"GET /metrics", access{public: true}, promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})},
+		{"POST /login", access{public: true}, handleLogin(logger, svc, opts)},
+		{"GET /logout", access{public: true}, handleLogout(logger, svc, opts)},
+		{"GET /api/login/ping", signedIn(), handleLoginPing()},
+		{"GET /api/frontend/settings", signedIn(), handleFrontendSettings(opts)},
+
+		// The signed-in user.
+		{"GET /api/user", signedIn(), handleUserGet(logger, svc)},
+		{"GET /api/user/orgs", signedIn(), usersOnly(handleUserOrgs(logger, svc))},
+		{"POST /api/user/using/{id}", signedIn(), usersOnly(handleUserUsing(logger, svc))},
+		{"PUT /api/user/password", signedIn(), usersOnly(handleUserPassword(logger, svc))},
+
+		// Server-admin user management.
+		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(logger, svc)},
+		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(logger, svc)},
+		{"GET /api/users/{id}", needScoped(warden.ActionUsersRead, idScope("global.users:id:", "id")), handleUserByID(logger, svc)},
+		{"GET /api/users/{id}/orgs", needScoped(warden.ActionUsersRead, idScope("global.users:id:", "id")), handleUserByIDOrgs(logger, svc)},
+
+		// Orgs.
+		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(logger, svc)},
+		{"POST /api/orgs", need(warden.ActionOrgsCreate), handleOrgCreate(logger, svc)},
+		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(logger, svc)},
+
+		// Org membership.
+		{"GET /api/org/users", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUsers(logger, svc, false)},
+		{"PATCH /api/org/users/{userId}", needScoped(warden.ActionOrgUsersWrite, idScope("users:id:", "userId")), handleOrgUserUpdate(logger, svc, false)},
+		{"GET /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(logger, svc, true)},
+		{"POST /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), handleOrgUserAdd(logger, svc)},
+		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersWrite, idScope("users:id:", "userId"))), handleOrgUserUpdate(logger, svc, true)},
+		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersRemove, idScope("users:id:", "userId"))), handleOrgUserRemove(logger, svc)},
+
+		// Access control.
+		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
+		{"GET /api/access-control/user/actions", signedIn(), handleUserActions()},
+	}
+}
+
+// addRoutes registers the route table on mux, each route behind its access guard, plus the
+// JSON 404 for unknown API paths.
+func addRoutes(mux *http.ServeMux, opts Options) {
+	var root *url.URL
+	if opts.RootURL != nil {
+		root = opts.RootURL
+	}
+	auth := &authenticator{logger: opts.Logger, svc: opts.Service, basicAuth: opts.BasicAuth,
+		rootURL: root, cookieName: SessionCookie}
+	for _, rt := range routes(opts) {
+		mux.Handle(rt.pattern, guard(auth, rt.access, rt.handler))
+	}
+	// Unknown API routes, and known paths with another method, answer Grafana's JSON 404
+	// without asking for credentials.
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusNotFound, message{"Not found"})
+	}))
+}
+
+// guard authenticates the caller and checks the route's permission before the handler runs.
+func guard(auth *authenticator, a access, next http.Handler) http.Handler {
+	if a.public {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := auth.principal(r)
+		if err != nil {
+			writeAuthError(w, r, auth.logger, err)
+			return
+		}
+		if p == nil {
+			writeAuthError(w, r, auth.logger, warden.ErrUnauthorized)
+			return
+		}
+		if ri := infoFrom(r); ri != nil {
+			ri.callerID = string(p.Kind) + ":" + strconv.FormatInt(p.UserID, 10)
+		}
+		if p.AuthMethod == "session" && !isSafeMethod(r.Method) && !auth.sameOrigin(r) {
+			encode(w, http.StatusForbidden, message{"origin not allowed"})
+			return
+		}
+		if a.orgParam != "" {
+			orgID, err := strconv.ParseInt(r.PathValue(a.orgParam), 10, 64)
+			if err != nil || orgID <= 0 {
+				writeAccessDenied(w, r, a.action)
+				return
+			}
+			if p, err = auth.svc.InOrg(r.Context(), p, orgID); err != nil {
+				writeError(w, r, auth.logger, err)
+				return
+			}
+		}
+		if a.action != "" {
+			scope := ""
+			if a.scope != nil {
+				if scope, err = a.scope(r); err != nil {
+					writeError(w, r, auth.logger, err)
+					return
+				}
+			}
+			if !p.Permissions.Evaluate(a.action, scope) {
+				writeAccessDenied(w, r, a.action)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)))
+	})
+}
+
+// usersOnly answers 304 with no body to identities that are not human users, as Grafana's
+// newest /api/user/* endpoints do.
+func usersOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !warden.PrincipalFromContext(r.Context()).IsUser() {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,66 @@
+// Package http is Warden's HTTP adapter: the Grafana-compatible JSON API (and, later, the web
+// UI). Callers import it as wardenhttp. Handlers decode, call *warden.Service and encode; the
+// rules live in the service.
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/wardenhq/warden"
+)
+
+// SessionCookie is the name of the session cookie (Grafana's is grafana_session).
+const SessionCookie = "warden_session"
+
+// Options configures the HTTP server.
+type Options struct {
+	Logger  *slog.Logger
+	Service *warden.Service
+
+	Version string
+	Commit  string
+
+	// RootURL is the public URL of Warden; it decides the Secure cookie flag and the origin
+	// accepted for cookie-authenticated writes.
+	RootURL *url.URL
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
+	TrustedProxies []netip.Prefix
+	// CookieSecure forces the Secure flag on the session cookie.
+	CookieSecure bool
+	// AccessLog writes one line per request.
+	AccessLog bool
+	// BasicAuth accepts HTTP Basic credentials of users on /api.
+	BasicAuth bool
+	// SessionLifetime is the session cookie's Max-Age.
+	SessionLifetime time.Duration
+
+	// FeatureToggles are reported by /api/frontend/settings.
+	FeatureToggles map[string]bool
+	// TokenExpirationDayLimit is reported by /api/frontend/settings (-1: none).
+	TokenExpirationDayLimit int
+
+	// Registry receives Warden's metrics and is served on /metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// NewServer returns the handler serving every Warden route.
+func NewServer(opts Options) http.Handler {
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.SessionLifetime <= 0 {
+		opts.SessionLifetime = 30 * 24 * time.Hour
+	}
+	m := newMetrics(opts.Registry)
+	mux := http.NewServeMux()
+	addRoutes(mux, opts)
+	var h http.Handler = mux
+	h = recoverPanic(opts.Logger, h)
+	h = logRequests(opts.Logger, opts.AccessLog, opts.TrustedProxies, m, newRequestIDs(), h)
+	return h
+}

@@ -1,0 +1,119 @@
+package warden
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id parameters: OWASP's minimum recommendation (19 MiB, 2 passes, 1 lane). With at most
+// GOMAXPROCS hashes at once this bounds the memory a burst of sign-ins can take.
+const (
+	argonMemoryKiB = 19 * 1024
+	argonTime      = 2
+	argonThreads   = 1
+	argonKeyLen    = 32
+	argonSaltLen   = 16
+)
+
+// Hasher hashes and verifies passwords with argon2id, at most a fixed number at a time.
+type Hasher struct {
+	slots chan struct{}
+	// dummy is verified against when a user does not exist, so that unknown users cost the
+	// same as wrong passwords and sign-in timing does not reveal which logins exist.
+	dummy string
+}
+
+// NewHasher returns a Hasher allowing GOMAXPROCS concurrent hash computations.
+func NewHasher() *Hasher {
+	h := &Hasher{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	d, err := h.hash("warden-dummy-password")
+	if err != nil {
+		panic(err) // crypto/rand failing at start is unrecoverable
+	}
+	h.dummy = d
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the PHC-format argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.hash(password)
+}
+
+func (h *Hasher) hash(password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB,
+		argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches encoded. An empty encoded hash (service accounts,
+// users without a password) never matches but costs as much as a real check.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	if encoded == "" {
+		verifyArgon(h.dummy, password)
+		return false, nil
+	}
+	return verifyArgon(encoded, password), nil
+}
+
+func verifyArgon(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	var mem, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+		return false
+	}
+	// Refuse absurd parameters from a tampered row rather than allocate gigabytes.
+	if mem == 0 || mem > 1<<21 || t == 0 || t > 16 || p == 0 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err := enc.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := enc.DecodeString(parts[5])
+	if err != nil || len(want) == 0 || len(want) > 128 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

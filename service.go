@@ -1,0 +1,215 @@
+package warden
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Config holds the settings the rules depend on. The zero value is not useful; start from
+// DefaultConfig.
+type Config struct {
+	// Brute-force protection (SPEC-identity §3.4).
+	DisableBruteForce     bool
+	BruteForceMaxAttempts int // failed sign-ins per username in BruteForceWindow
+	PasswordCheckIPLimit  int // failed password checks per client IP in BruteForceWindow; 0 = off
+	BruteForceWindow      time.Duration
+
+	// PasswordPolicy enables Grafana's strong password policy.
+	PasswordPolicy bool
+
+	// Sessions end after SessionInactive without use or SessionLifetime after sign-in.
+	SessionInactive time.Duration
+	SessionLifetime time.Duration
+
+	// New-user org placement (SPEC-identity §1.3).
+	AutoAssignOrg     bool
+	AutoAssignOrgID   int64
+	AutoAssignOrgRole OrgRole
+
+	DisableGravatar bool
+}
+
+// DefaultConfig returns Grafana's defaults.
+func DefaultConfig() Config {
+	return Config{
+		BruteForceMaxAttempts: 5,
+		PasswordCheckIPLimit:  100,
+		BruteForceWindow:      5 * time.Minute,
+		SessionInactive:       7 * 24 * time.Hour,
+		SessionLifetime:       30 * 24 * time.Hour,
+		AutoAssignOrg:         true,
+		AutoAssignOrgID:       1,
+		AutoAssignOrgRole:     RoleViewer,
+	}
+}
+
+// Service holds every rule of Warden. Adapters call it; it calls the Store.
+type Service struct {
+	store  Store
+	logger *slog.Logger
+	cfg    Config
+	hasher *Hasher
+
+	// Now returns the current time; tests replace it. Times are kept to the second, as the
+	// API shows them.
+	Now func() time.Time
+	// Rand is the source of every secret (session tokens, generated passwords, UIDs).
+	Rand io.Reader
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
+	if cfg.BruteForceMaxAttempts <= 0 {
+		cfg.BruteForceMaxAttempts = 1
+	}
+	if cfg.BruteForceWindow <= 0 {
+		cfg.BruteForceWindow = 5 * time.Minute
+	}
+	if !cfg.AutoAssignOrgRole.Valid() {
+		cfg.AutoAssignOrgRole = RoleViewer
+	}
+	return &Service{
+		store:  store,
+		logger: logger,
+		cfg:    cfg,
+		hasher: NewHasher(),
+		Now:    time.Now,
+		Rand:   rand.Reader,
+	}
+}
+
+// Config returns the service's settings.
+func (s *Service) Config() Config { return s.cfg }
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Second) }
+
+// Ping checks the database.
+func (s *Service) Ping(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return &Error{Code: EUNAVAILABLE, Message: "database unavailable", Op: "ping", Err: err}
+	}
+	return nil
+}
+
+const uidAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomString returns n characters drawn uniformly from alphabet.
+func (s *Service) randomString(n int, alphabet string) (string, error) {
+	var b strings.Builder
+	max := big.NewInt(int64(len(alphabet)))
+	for i := 0; i < n; i++ {
+		k, err := rand.Int(s.Rand, max)
+		if err != nil {
+			return "", fmt.Errorf("random: %w", err)
+		}
+		b.WriteByte(alphabet[k.Int64()])
+	}
+	return b.String(), nil
+}
+
+func (s *Service) newUID() (string, error) { return s.randomString(14, uidAlphabet) }
+
+// audit writes one audit row inside tx, describing the caller from ctx.
+func (s *Service) audit(ctx context.Context, tx Tx, action, targetType, targetID, outcome, detail string) error {
+	e := &AuditEntry{
+		Created:    s.now(),
+		ActorKind:  "anonymous",
+		ClientIP:   ClientIPFromContext(ctx),
+		Action:     action,
+		TargetType: targetType,
+		TargetID:   targetID,
+		Outcome:    outcome,
+		Detail:     detail,
+	}
+	if p := PrincipalFromContext(ctx); p != nil {
+		e.ActorKind = string(p.Kind)
+		e.ActorID = p.UserID
+		e.TokenID = p.TokenID
+		e.OrgID = p.OrgID
+	} else if sys, ok := ctx.Value(systemActorKey{}).(string); ok {
+		e.ActorKind = "system"
+		e.Detail = strings.TrimSpace(sys + " " + detail)
+	}
+	if err := tx.CreateAuditEntry(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+type systemActorKey struct{}
+
+// NewSystemContext marks ctx as acting for the system itself (start-up, the admin CLI), so
+// audit rows name it; what is the name of the command or job.
+func NewSystemContext(ctx context.Context, what string) context.Context {
+	return context.WithValue(ctx, systemActorKey{}, what)
+}
+
+func idString(id int64) string { return itoa(id) }
+
+// Bootstrap creates org 1 and the server admin when the database is empty. When password is
+// empty it generates a strong one and returns it, so the caller can print it once. created
+// reports whether this call created the admin (only that instance prints the password).
+func (s *Service) Bootstrap(ctx context.Context, login, email, password string) (generated string, created bool, err error) {
+	ctx = NewSystemContext(ctx, "bootstrap")
+	login = strings.ToLower(strings.TrimSpace(login))
+	email = strings.ToLower(strings.TrimSpace(email))
+	if login == "" {
+		login = "admin"
+	}
+	if email == "" {
+		email = login
+	}
+	if password == "" {
+		generated, err = s.randomString(24, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+		if err != nil {
+			return "", false, err
+		}
+		password = generated
+	}
+	// Hash outside the transaction: it is the slow part.
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return "", false, fmt.Errorf("hash admin password: %w", err)
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		orgs, err := tx.FindOrgs(ctx, OrgFilter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(orgs) > 0 {
+			return nil
+		}
+		now := s.now()
+		org := &Org{Name: MainOrgName, Created: now, Updated: now}
+		if err := tx.CreateOrg(ctx, org); err != nil {
+			return fmt.Errorf("create main org: %w", err)
+		}
+		uid, err := s.newUID()
+		if err != nil {
+			return err
+		}
+		u := &User{UID: uid, Login: login, Email: email, PasswordHash: hash, IsAdmin: true,
+			OrgID: org.ID, Created: now, Updated: now, LastSeenAt: now.AddDate(-10, 0, 0)}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return fmt.Errorf("create admin: %w", err)
+		}
+		if err := tx.AddOrgUser(ctx, &OrgUser{OrgID: org.ID, UserID: u.ID, Role: RoleAdmin, Created: now, Updated: now}); err != nil {
+			return fmt.Errorf("add admin to main org: %w", err)
+		}
+		created = true
+		return s.audit(ctx, tx, "bootstrap", "user", idString(u.ID), "success", "")
+	})
+	if err != nil {
+		return "", false, err
+	}
+	if !created {
+		generated = ""
+	}
+	return generated, created, nil
+}

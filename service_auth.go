@@ -1,0 +1,312 @@
+package warden
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Authentication errors, worded as Grafana's newest versions answer them.
+var (
+	errLoginFailed = ErrorID(EUNAUTHORIZED, "password-auth.failed", "Invalid username or password")
+	errDisabled    = ErrorID(EUNAUTHORIZED, "identity.disabled", "Unauthorized")
+	errIPLimited   = ErrorID(ETOOMANY, "password-auth.ip-limited",
+		"Too many failed login attempts from this address. Try again later.")
+	// ErrUnauthorized is the answer for missing or unusable credentials.
+	ErrUnauthorized = ErrorID(EUNAUTHORIZED, "auth.unauthorized", "Unauthorized")
+)
+
+// CheckPassword verifies a login (or email) and password, applying brute-force protection and
+// recording failures. It is the one path for POST /login and HTTP Basic auth. Service accounts
+// never match. Every failure returns the same error whether or not the user exists, except a
+// per-IP limit (429) and a disabled user with the right password (identity.disabled).
+func (s *Service) CheckPassword(ctx context.Context, username, password string) (*User, error) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	ip := ClientIPFromContext(ctx)
+	now := s.now()
+	since := now.Add(-s.cfg.BruteForceWindow)
+
+	if !s.cfg.DisableBruteForce {
+		var blockedIP, blockedUser bool
+		err := s.store.View(ctx, func(tx Tx) error {
+			if s.cfg.PasswordCheckIPLimit > 0 && ip != "" {
+				n, err := tx.CountLoginAttemptsByIP(ctx, ip, since)
+				if err != nil {
+					return err
+				}
+				blockedIP = n >= s.cfg.PasswordCheckIPLimit
+			}
+			n, err := tx.CountLoginAttempts(ctx, name, since)
+			if err != nil {
+				return err
+			}
+			blockedUser = n >= s.cfg.BruteForceMaxAttempts
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("check login attempts: %w", err)
+		}
+		if blockedIP {
+			return nil, errIPLimited
+		}
+		if blockedUser {
+			return nil, errLoginFailed
+		}
+	}
+
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = findLoginUser(ctx, tx, name)
+		return err
+	})
+	if err != nil && !IsNotFound(err) {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := s.hasher.Verify(ctx, hash, password)
+	if err != nil {
+		return nil, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok || u == nil {
+		err := s.store.Update(ctx, func(tx Tx) error {
+			if !s.cfg.DisableBruteForce {
+				if err := tx.CreateLoginAttempt(ctx, name, ip, now); err != nil {
+					return err
+				}
+			}
+			target := ""
+			if u != nil {
+				target = idString(u.ID)
+			}
+			return s.audit(ctx, tx, "login", "user", target, "failure", "")
+		})
+		if err != nil {
+			return nil, fmt.Errorf("record failed login: %w", err)
+		}
+		return nil, errLoginFailed
+	}
+	if u.IsDisabled {
+		return nil, errDisabled
+	}
+	return u, nil
+}
+
+// findLoginUser looks a sign-in name up as Grafana does: an email first when it contains "@",
+// then a login; service accounts never match.
+func findLoginUser(ctx context.Context, tx Tx, name string) (*User, error) {
+	var u *User
+	var err error
+	if strings.Contains(name, "@") {
+		u, err = tx.FindUserByEmail(ctx, name)
+		if err != nil && !IsNotFound(err) {
+			return nil, err
+		}
+	}
+	if u == nil {
+		u, err = tx.FindUserByLogin(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if u.IsServiceAccount {
+		return nil, Errorf(ENOTFOUND, "user not found")
+	}
+	return u, nil
+}
+
+// Login checks the credentials and starts a session. It returns the cookie value, which exists
+// only in this response: the database keeps its SHA-256.
+func (s *Service) Login(ctx context.Context, username, password, userAgent string) (*User, string, error) {
+	u, err := s.CheckPassword(ctx, username, password)
+	if err != nil {
+		return nil, "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(s.Rand, raw); err != nil {
+		return nil, "", fmt.Errorf("session token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	sess := &Session{UserID: u.ID, TokenHash: hashSessionToken(token), ClientIP: ClientIPFromContext(ctx),
+		UserAgent: truncate(userAgent, 200), Created: now, SeenAt: now}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		u.LastSeenAt = now
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "login", "user", idString(u.ID), "success", "")
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("create session: %w", err)
+	}
+	return u, token, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func hashSessionToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// AuthenticateSession resolves a session cookie to its user. An unknown, expired or idle
+// session, or a disabled user, is ErrUnauthorized. Use refreshes the session's idle clock at
+// most once a minute, so a busy browser does not write on every request.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*User, *Session, error) {
+	if token == "" || len(token) > 100 {
+		return nil, nil, ErrUnauthorized
+	}
+	hash := hashSessionToken(token)
+	now := s.now()
+	var u *User
+	var sess *Session
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if sess, err = tx.FindSessionByHash(ctx, hash); err != nil {
+			return err
+		}
+		u, err = tx.FindUserByID(ctx, sess.UserID)
+		return err
+	})
+	if IsNotFound(err) {
+		return nil, nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find session: %w", err)
+	}
+	if now.Sub(sess.Created) >= s.cfg.SessionLifetime || now.Sub(sess.SeenAt) >= s.cfg.SessionInactive || u.IsDisabled {
+		return nil, nil, ErrUnauthorized
+	}
+	if now.Sub(sess.SeenAt) >= 60e9 {
+		err := s.store.Update(ctx, func(tx Tx) error {
+			if err := tx.TouchSession(ctx, sess.ID, now); err != nil {
+				return err
+			}
+			u.LastSeenAt = now
+			return tx.UpdateUser(ctx, u)
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("touch session: %w", err)
+		}
+		sess.SeenAt = now
+	}
+	return u, sess, nil
+}
+
+// Logout ends one session. An unknown session is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	hash := hashSessionToken(token)
+	return s.store.Update(ctx, func(tx Tx) error {
+		sess, err := tx.FindSessionByHash(ctx, hash)
+		if IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "logout", "user", idString(sess.UserID), "success", "")
+	})
+}
+
+// PurgeExpired deletes expired sessions and old login attempts. The server runs it
+// periodically.
+func (s *Service) PurgeExpired(ctx context.Context) error {
+	now := s.now()
+	return s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.SessionLifetime), now.Add(-s.cfg.SessionInactive)); err != nil {
+			return err
+		}
+		return tx.DeleteLoginAttemptsBefore(ctx, now.Add(-2*s.cfg.BruteForceWindow))
+	})
+}
+
+// UserPrincipal builds the principal of a signed-in user acting in orgID (0 = the user's
+// current org). A user naming an org it does not belong to gets OrgID -1, org name
+// "Org missing" and no org role, so org-scoped checks fail with 403, as in Grafana.
+func (s *Service) UserPrincipal(ctx context.Context, u *User, orgID int64) (*Principal, error) {
+	p := &Principal{
+		Kind: KindUser, UserID: u.ID, UID: u.UID, Login: u.Login, Email: u.Email, Name: u.Name,
+		IsServerAdmin: u.IsAdmin, CurrentOrgID: u.OrgID,
+	}
+	if orgID <= 0 {
+		orgID = u.OrgID
+	}
+	err := s.store.View(ctx, func(tx Tx) error { return s.fillOrg(ctx, tx, p, orgID) })
+	if err != nil {
+		return nil, fmt.Errorf("load principal: %w", err)
+	}
+	return p, nil
+}
+
+// InOrg returns a copy of p evaluated in another org: its role and permissions there. Routes
+// under /api/orgs/{orgId} are authorized this way.
+func (s *Service) InOrg(ctx context.Context, p *Principal, orgID int64) (*Principal, error) {
+	if p.OrgID == orgID {
+		return p, nil
+	}
+	cp := *p
+	if p.Kind != KindUser {
+		// A service account exists in exactly one org.
+		cp.OrgID, cp.OrgName, cp.OrgRole = -1, "Org missing", ""
+		cp.Permissions = NewPermissions(nil)
+		return &cp, nil
+	}
+	err := s.store.View(ctx, func(tx Tx) error { return s.fillOrg(ctx, tx, &cp, orgID) })
+	if err != nil {
+		return nil, fmt.Errorf("load principal in org %d: %w", orgID, err)
+	}
+	return &cp, nil
+}
+
+func (s *Service) fillOrg(ctx context.Context, tx Tx, p *Principal, orgID int64) error {
+	p.OrgID, p.OrgName, p.OrgRole = -1, "Org missing", ""
+	if orgID > 0 {
+		m, err := tx.FindOrgUser(ctx, orgID, p.UserID)
+		if err != nil && !IsNotFound(err) {
+			return err
+		}
+		if m != nil {
+			org, err := tx.FindOrgByID(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			p.OrgID, p.OrgName, p.OrgRole = org.ID, org.Name, m.Role
+		}
+	}
+	list := BasicRolePermissions(p.OrgRole, p.IsServerAdmin)
+	if p.OrgID > 0 {
+		managed, err := tx.FindUserManagedPermissions(ctx, p.OrgID, p.UserID)
+		if err != nil {
+			return err
+		}
+		for _, mp := range managed {
+			for _, a := range ManagedActions(mp.Resource, mp.Level) {
+				list = append(list, Permission{Action: a, Scope: mp.Resource + ":id:" + idString(mp.ResourceID)})
+			}
+		}
+	}
+	p.Permissions = NewPermissions(list)
+	return nil
+}

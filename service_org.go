@@ -1,0 +1,247 @@
+package warden
+
+import (
+	"context"
+	"strings"
+)
+
+var (
+	errOrgNotFound  = Errorf(ENOTFOUND, "Organization not found")
+	errRoleTooHigh  = Errorf(EFORBIDDEN, "Cannot assign a role higher than user's role")
+	errLastOrgAdmin = Errorf(EINVALID, "Cannot change role so that there is no organization admin left")
+)
+
+// FindOrgByID returns one org.
+func (s *Service) FindOrgByID(ctx context.Context, id int64) (*Org, error) {
+	var org *Org
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		org, err = tx.FindOrgByID(ctx, id)
+		return err
+	})
+	if IsNotFound(err) {
+		return nil, errOrgNotFound
+	}
+	return org, err
+}
+
+// CreateOrg creates an org; the calling user becomes its Admin (its current org is unchanged).
+func (s *Service) CreateOrg(ctx context.Context, name string) (*Org, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, Errorf(EINVALID, "bad request data")
+	}
+	p := PrincipalFromContext(ctx)
+	now := s.now()
+	org := &Org{Name: name, Created: now, Updated: now}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateOrg(ctx, org); err != nil {
+			if IsConflict(err) {
+				return Errorf(ECONFLICT, "Organization name taken")
+			}
+			return err
+		}
+		if p.IsUser() {
+			if err := tx.AddOrgUser(ctx, &OrgUser{OrgID: org.ID, UserID: p.UserID, Role: RoleAdmin, Created: now, Updated: now}); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, "org.create", "org", idString(org.ID), "success", "name="+name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return org, nil
+}
+
+// OrgUsers lists the human members of an org.
+func (s *Service) OrgUsers(ctx context.Context, f OrgUserFilter) ([]*OrgUser, int, error) {
+	var list []*OrgUser
+	var total int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		list, total, err = tx.FindOrgUsers(ctx, f)
+		return err
+	})
+	return list, total, err
+}
+
+// checkAssignRole enforces that nobody assigns a role above their own in the org, unless they
+// are a server admin.
+func checkAssignRole(p *Principal, role OrgRole) error {
+	if p == nil {
+		return errRoleTooHigh
+	}
+	if p.IsServerAdmin && p.Kind == KindUser {
+		return nil
+	}
+	if !p.OrgRole.Includes(role) {
+		return errRoleTooHigh
+	}
+	return nil
+}
+
+// AddOrgUser adds an existing human user to an org with a role. The caller's principal must be
+// evaluated in that org (its role there bounds the role it may give).
+func (s *Service) AddOrgUser(ctx context.Context, orgID int64, loginOrEmail string, role OrgRole) (int64, error) {
+	if !role.Valid() {
+		return 0, Errorf(EINVALID, "Invalid role specified")
+	}
+	if err := checkAssignRole(PrincipalFromContext(ctx), role); err != nil {
+		return 0, err
+	}
+	name := strings.ToLower(strings.TrimSpace(loginOrEmail))
+	var userID int64
+	err := s.store.Update(ctx, func(tx Tx) error {
+		u, err := findLoginUser(ctx, tx, name)
+		if IsNotFound(err) {
+			return Errorf(ENOTFOUND, "User not found")
+		}
+		if err != nil {
+			return err
+		}
+		userID = u.ID
+		if _, err := tx.FindOrgUser(ctx, orgID, u.ID); err == nil {
+			return &AlreadyMemberError{UserID: u.ID}
+		} else if !IsNotFound(err) {
+			return err
+		}
+		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
+			if IsNotFound(err) {
+				return Errorf(EINTERNAL, "Could not add user to organization")
+			}
+			return err
+		}
+		now := s.now()
+		if err := tx.AddOrgUser(ctx, &OrgUser{OrgID: orgID, UserID: u.ID, Role: role, Created: now, Updated: now}); err != nil {
+			if IsConflict(err) {
+				return &AlreadyMemberError{UserID: u.ID}
+			}
+			return err
+		}
+		// A user with no current org (or one it left) gets this one.
+		if u.OrgID == 0 {
+			u.OrgID = orgID
+			u.Updated = now
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		} else if _, err := tx.FindOrgUser(ctx, u.OrgID, u.ID); IsNotFound(err) {
+			u.OrgID = orgID
+			u.Updated = now
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, "org.user.add", "user", idString(u.ID), "success",
+			"org="+idString(orgID)+" role="+string(role))
+	})
+	return userID, err
+}
+
+// AlreadyMemberError is returned when a user is added to an org it already belongs to; Grafana's
+// 409 body carries the user id.
+type AlreadyMemberError struct{ UserID int64 }
+
+func (e *AlreadyMemberError) Error() string { return "User is already member of this organization" }
+
+// Unwrap lets ErrorCode see ECONFLICT.
+func (e *AlreadyMemberError) Unwrap() error {
+	return Errorf(ECONFLICT, "User is already member of this organization")
+}
+
+// UpdateOrgUser changes a member's role, keeping at least one Admin in the org.
+func (s *Service) UpdateOrgUser(ctx context.Context, orgID, userID int64, role OrgRole) error {
+	if !role.Valid() {
+		return Errorf(EINVALID, "Invalid role specified")
+	}
+	if err := checkAssignRole(PrincipalFromContext(ctx), role); err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		m, err := tx.FindOrgUser(ctx, orgID, userID)
+		if err != nil || m.IsServiceAccount {
+			if err == nil || IsNotFound(err) {
+				return Errorf(EINTERNAL, "Failed update org user")
+			}
+			return err
+		}
+		if m.Role == RoleAdmin && role != RoleAdmin {
+			n, err := tx.CountOrgAdmins(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return errLastOrgAdmin
+			}
+		}
+		if err := tx.UpdateOrgUserRole(ctx, orgID, userID, role, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "org.user.update", "user", idString(userID), "success",
+			"org="+idString(orgID)+" role="+string(role))
+	})
+}
+
+// RemoveOrgUser removes a member from an org, keeping at least one Admin. When the user is left
+// without any org and deleteOrphan is set (the current-org route), the user is deleted, as
+// Grafana does; deleted reports that.
+func (s *Service) RemoveOrgUser(ctx context.Context, orgID, userID int64, deleteOrphan bool) (deleted bool, err error) {
+	err = s.store.Update(ctx, func(tx Tx) error {
+		m, err := tx.FindOrgUser(ctx, orgID, userID)
+		if err != nil || m.IsServiceAccount {
+			if err == nil || IsNotFound(err) {
+				return Errorf(EINTERNAL, "Failed to remove user from organization")
+			}
+			return err
+		}
+		if m.Role == RoleAdmin {
+			n, err := tx.CountOrgAdmins(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return Errorf(EINVALID, "Cannot remove last organization admin")
+			}
+		}
+		if err := tx.RemoveOrgUser(ctx, orgID, userID); err != nil {
+			return err
+		}
+		orgs, err := tx.FindUserOrgs(ctx, userID)
+		if err != nil {
+			return err
+		}
+		u, err := tx.FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if len(orgs) == 0 && deleteOrphan {
+			if u.IsAdmin {
+				n, err := tx.CountServerAdmins(ctx)
+				if err != nil {
+					return err
+				}
+				if n <= 1 {
+					return Errorf(EINVALID, "cannot remove last grafana admin")
+				}
+			}
+			if err := tx.DeleteUser(ctx, userID); err != nil {
+				return err
+			}
+			deleted = true
+			return s.audit(ctx, tx, "user.delete", "user", idString(userID), "success", "removed from last org "+idString(orgID))
+		}
+		if u.OrgID == orgID {
+			u.OrgID = 0
+			if len(orgs) > 0 {
+				u.OrgID = orgs[0].OrgID
+			}
+			u.Updated = s.now()
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, "org.user.remove", "user", idString(userID), "success", "org="+idString(orgID))
+	})
+	return deleted, err
+}

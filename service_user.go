@@ -1,0 +1,271 @@
+package warden
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// CreateUserInput is the body of POST /api/admin/users.
+type CreateUserInput struct {
+	Name     string
+	Email    string
+	Login    string
+	Password string
+	OrgID    int64
+	IsAdmin  bool
+}
+
+// ValidatePassword applies Grafana's password rules (SPEC-identity §3.7).
+func (s *Service) ValidatePassword(pw string) error {
+	if s.cfg.PasswordPolicy {
+		var upper, lower, digit, symbol bool
+		for _, r := range pw {
+			switch {
+			case unicode.IsUpper(r):
+				upper = true
+			case unicode.IsLower(r):
+				lower = true
+			case unicode.IsDigit(r):
+				digit = true
+			default:
+				symbol = true
+			}
+		}
+		if len(pw) < 12 || !upper || !lower || !digit || !symbol {
+			return ErrorID(EINVALID, "password.password-policy-infringe",
+				"New password doesn't comply with the password policy")
+		}
+		return nil
+	}
+	if len(pw) < 4 {
+		return ErrorID(EINVALID, "password.password-policy-too-short", "New password is too short")
+	}
+	return nil
+}
+
+// CreateUser creates a human user and places it in an org (SPEC-identity §5.1, §1.3).
+func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
+	rawLogin, rawEmail := in.Login, in.Email
+	login := strings.ToLower(strings.TrimSpace(in.Login))
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if login == "" {
+		login = email
+	}
+	if email == "" {
+		email = login
+	}
+	if login == "" {
+		return nil, ErrorID(EINVALID, "user.empty-username-and-email", "Need to specify either username or email")
+	}
+	conflict := Errorf(EPRECONDITION, "User with email '%s' or username '%s' already exists", rawEmail, rawLogin)
+	if err := s.ValidatePassword(in.Password); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	uid, err := s.newUID()
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &User{UID: uid, Login: login, Email: email, Name: strings.TrimSpace(in.Name), PasswordHash: hash,
+		IsAdmin: in.IsAdmin, Created: now, Updated: now, LastSeenAt: now.AddDate(-10, 0, 0)}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		for _, v := range []string{login, email} {
+			if _, err := tx.FindUserByLoginOrEmail(ctx, v); err == nil {
+				return conflict
+			} else if !IsNotFound(err) {
+				return err
+			}
+		}
+		orgID, role, err := s.placeNewUser(ctx, tx, in.OrgID, u)
+		if err != nil {
+			return err
+		}
+		u.OrgID = orgID
+		if err := tx.CreateUser(ctx, u); err != nil {
+			if IsConflict(err) {
+				return conflict
+			}
+			return err
+		}
+		if err := tx.AddOrgUser(ctx, &OrgUser{OrgID: orgID, UserID: u.ID, Role: role, Created: now, Updated: now}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.create", "user", idString(u.ID), "success", "login="+u.Login)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// placeNewUser picks the org and role of a new user: the requested org, else the auto-assign
+// org, else a new org of its own where it is Admin.
+func (s *Service) placeNewUser(ctx context.Context, tx Tx, requested int64, u *User) (int64, OrgRole, error) {
+	role := s.cfg.AutoAssignOrgRole
+	if u.IsAdmin {
+		role = RoleAdmin
+	}
+	if requested != 0 {
+		if _, err := tx.FindOrgByID(ctx, requested); err != nil {
+			if IsNotFound(err) {
+				return 0, "", Errorf(EINVALID, "organization not found")
+			}
+			return 0, "", err
+		}
+		return requested, role, nil
+	}
+	if s.cfg.AutoAssignOrg {
+		if _, err := tx.FindOrgByID(ctx, s.cfg.AutoAssignOrgID); err == nil {
+			return s.cfg.AutoAssignOrgID, role, nil
+		} else if !IsNotFound(err) {
+			return 0, "", err
+		}
+	}
+	name := u.Email
+	if name == "" {
+		name = u.Login
+	}
+	now := s.now()
+	org := &Org{Name: name, Created: now, Updated: now}
+	if err := tx.CreateOrg(ctx, org); err != nil {
+		return 0, "", fmt.Errorf("create org for new user: %w", err)
+	}
+	return org.ID, RoleAdmin, nil
+}
+
+// FindUserByID returns a human user; service accounts are "user not found".
+func (s *Service) FindUserByID(ctx context.Context, id int64) (*User, error) {
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.FindUserByID(ctx, id)
+		return err
+	})
+	if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
+		return nil, Errorf(ENOTFOUND, "user not found")
+	}
+	return u, err
+}
+
+// LookupUser finds a human user by login or email, as sign-in does.
+func (s *Service) LookupUser(ctx context.Context, loginOrEmail string) (*User, error) {
+	name := strings.ToLower(strings.TrimSpace(loginOrEmail))
+	if name == "" {
+		return nil, Errorf(ENOTFOUND, "user not found")
+	}
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = findLoginUser(ctx, tx, name)
+		return err
+	})
+	if IsNotFound(err) {
+		return nil, Errorf(ENOTFOUND, "user not found")
+	}
+	return u, err
+}
+
+// UserOrgs lists the orgs a user belongs to, by name.
+func (s *Service) UserOrgs(ctx context.Context, userID int64) ([]*UserOrg, error) {
+	var orgs []*UserOrg
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		orgs, err = tx.FindUserOrgs(ctx, userID)
+		return err
+	})
+	return orgs, err
+}
+
+// SetCurrentOrg switches the user's current org (POST /api/user/using/:id).
+func (s *Service) SetCurrentOrg(ctx context.Context, userID, orgID int64) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.FindOrgUser(ctx, orgID, userID); err != nil {
+			if IsNotFound(err) {
+				return Errorf(EUNAUTHORIZED, "Not a valid organization")
+			}
+			return err
+		}
+		u, err := tx.FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		u.OrgID = orgID
+		u.Updated = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.switch_org", "user", idString(userID), "success", "org="+idString(orgID))
+	})
+}
+
+// ChangePassword changes the caller's own password after checking the old one. Unlike
+// Grafana, every session of the user ends: a password change is what people do when they fear
+// someone else is signed in.
+func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPassword, newPassword string) error {
+	u, err := s.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, oldPassword)
+	if err != nil {
+		return fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")
+	}
+	if err := s.ValidatePassword(newPassword); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, u.ID, newPassword, "user.change_password")
+}
+
+// ResetPassword sets a user's password without the old one and clears its failed sign-ins.
+// The admin CLI uses it; it is not exposed to callers without users.password:write.
+func (s *Service) ResetPassword(ctx context.Context, login, newPassword string) error {
+	if err := s.ValidatePassword(newPassword); err != nil {
+		return err
+	}
+	u, err := s.LookupUser(ctx, login)
+	if err != nil {
+		return err
+	}
+	return s.setPassword(ctx, u.ID, newPassword, "user.reset_password")
+}
+
+// setPassword stores a new hash, ends every session of the user and clears its failed
+// sign-in attempts, in one transaction.
+func (s *Service) setPassword(ctx context.Context, userID int64, password, action string) error {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.FindUserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = hash
+		u.Updated = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.DeleteLoginAttempts(ctx, u.Login); err != nil {
+			return err
+		}
+		if u.Email != u.Login {
+			if err := tx.DeleteLoginAttempts(ctx, u.Email); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, action, "user", idString(u.ID), "success", "")
+	})
+}

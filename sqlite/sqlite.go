@@ -1,0 +1,235 @@
+// Package sqlite implements warden.Store on an embedded SQLite database (the default backend):
+// one file, no server to run.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is a warden.Store over one SQLite file. Writes go through a single connection that begins
+// transactions IMMEDIATE, so concurrent writers queue on SQLite's lock instead of failing with
+// SQLITE_BUSY half-way through; reads use a separate pool that WAL lets run beside the writer.
+type DB struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+}
+
+var _ warden.Store = (*DB)(nil)
+
+// dsn builds the connection string. Why each pragma:
+//   - journal_mode(WAL): readers never block the writer and vice versa.
+//   - synchronous(FULL): a commit is on disk when it returns, so an acknowledged token survives
+//     power loss, not just a killed process (NORMAL may lose the last commits on power loss).
+//   - foreign_keys(1): SQLite does not enforce foreign keys unless asked, per connection.
+//   - busy_timeout(5000): wait for a lock held by another process (the backup command,
+//     another connection) instead of failing at once.
+func dsn(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(5000)")
+	if write {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path, with the data directory 0700 and
+// the file 0600, and applies pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	// Create the file ourselves so it is 0600 from the start; SQLite gives its -wal and -shm
+	// files the same mode as the database file.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
+
+	write, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	db := &DB{path: path, write: write, read: read}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping checks that the database file can be read.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Update runs fn in a write transaction.
+func (db *DB) Update(ctx context.Context, fn func(warden.Tx) error) error {
+	return db.run(ctx, db.write, fn)
+}
+
+// View runs fn in a read transaction: one consistent snapshot of the database.
+func (db *DB) View(ctx context.Context, fn func(warden.Tx) error) error {
+	return db.run(ctx, db.read, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(warden.Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", formatError(err))
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dest with VACUUM INTO. It is safe while a
+// server is running on the same file: SQLite takes a read snapshot. dest must not exist.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists", dest)
+	}
+	if _, err := db.read.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return os.Chmod(dest, 0o600)
+}
+
+// SchemaVersion returns the newest applied migration.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := db.read.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v)
+	return int(v.Int64), err
+}
+
+// migrate applies the embedded migrations in order, each in its own transaction, and refuses a
+// database whose schema is newer than this binary knows.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	known := 0
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		known = max(known, v)
+	}
+	var current sql.NullInt64
+	if err := db.write.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if int(current.Int64) > known {
+		return fmt.Errorf("database schema version %d is newer than this Warden knows (%d): upgrade Warden", current.Int64, known)
+	}
+	for _, name := range names {
+		v, _ := migrationVersion(name)
+		if int64(v) <= current.Int64 {
+			continue
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)", v, time.Now().Unix()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func migrationVersion(name string) (int, error) {
+	base := filepath.Base(name)
+	num, _, ok := strings.Cut(base, "_")
+	v, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("migration %s: name must start with a number and '_'", name)
+	}
+	return v, nil
+}
+
+// formatError translates driver errors into warden errors: unique violations become
+// ECONFLICT. Other errors pass through and are reported as internal.
+func formatError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &warden.Error{Code: warden.ENOTFOUND, Message: "not found", Err: err}
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "PRIMARY KEY constraint failed") {
+		return &warden.Error{Code: warden.ECONFLICT, Message: "already exists", Err: err}
+	}
+	return err
+}

@@ -1,0 +1,96 @@
+package warden
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the one port to persistence. Every read and write happens inside a transaction
+// handed to a callback, so service methods can combine steps (and their audit row) atomically.
+//
+// Implementations translate driver errors: a missing row is ENOTFOUND, a unique violation is
+// ECONFLICT; anything else is returned wrapped and becomes EINTERNAL.
+type Store interface {
+	// Update runs fn in a read-write transaction, committing when fn returns nil and rolling
+	// back otherwise.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction with a consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is the set of queries available inside a transaction. Methods that find one row return
+// ENOTFOUND when it does not exist; Create methods fill in IDs.
+type Tx interface {
+	// Orgs.
+	CreateOrg(ctx context.Context, o *Org) error // ECONFLICT: name taken
+	FindOrgByID(ctx context.Context, id int64) (*Org, error)
+	FindOrgByName(ctx context.Context, name string) (*Org, error)
+	FindOrgs(ctx context.Context, f OrgFilter) ([]*Org, error)
+	UpdateOrg(ctx context.Context, o *Org) error // ECONFLICT: name taken; ENOTFOUND
+	// DeleteOrg removes the org with its memberships, managed permissions and service accounts
+	// (and their tokens). ENOTFOUND when it does not exist.
+	DeleteOrg(ctx context.Context, id int64) error
+
+	// Users and service accounts (one table).
+	CreateUser(ctx context.Context, u *User) error // ECONFLICT: login or email taken
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	FindUserByUID(ctx context.Context, uid string) (*User, error)
+	// FindUserByLoginOrEmail matches the lower-cased value against login or email of any row,
+	// human or service account.
+	FindUserByLoginOrEmail(ctx context.Context, value string) (*User, error)
+	FindUserByLogin(ctx context.Context, login string) (*User, error)
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUsers returns a page of matching rows ordered by login, and the total count.
+	FindUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
+	UpdateUser(ctx context.Context, u *User) error // ECONFLICT; ENOTFOUND
+	// DeleteUser removes the row with its memberships, sessions and managed permissions.
+	DeleteUser(ctx context.Context, id int64) error
+	CountServerAdmins(ctx context.Context) (int, error)
+
+	// Org membership.
+	AddOrgUser(ctx context.Context, m *OrgUser) error // ECONFLICT: already a member
+	FindOrgUser(ctx context.Context, orgID, userID int64) (*OrgUser, error)
+	FindOrgUsers(ctx context.Context, f OrgUserFilter) ([]*OrgUser, int, error)
+	FindUserOrgs(ctx context.Context, userID int64) ([]*UserOrg, error) // by name
+	UpdateOrgUserRole(ctx context.Context, orgID, userID int64, role OrgRole, at time.Time) error
+	RemoveOrgUser(ctx context.Context, orgID, userID int64) error
+	// CountOrgAdmins counts Admin memberships of the org, service accounts included.
+	CountOrgAdmins(ctx context.Context, orgID int64) (int, error)
+
+	// Sessions.
+	CreateSession(ctx context.Context, s *Session) error
+	FindSessionByHash(ctx context.Context, hash string) (*Session, error)
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	DeleteSession(ctx context.Context, id int64) error
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes sessions created before createdBefore or idle since before
+	// seenBefore, and reports how many went.
+	DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time) (int64, error)
+
+	// Failed sign-in attempts.
+	CreateLoginAttempt(ctx context.Context, username, ip string, at time.Time) error
+	CountLoginAttempts(ctx context.Context, username string, since time.Time) (int, error)
+	CountLoginAttemptsByIP(ctx context.Context, ip string, since time.Time) (int, error)
+	DeleteLoginAttempts(ctx context.Context, username string) error
+	DeleteLoginAttemptsBefore(ctx context.Context, before time.Time) error
+
+	// Managed permissions.
+	// SetManagedPermission creates or replaces the grant of the same (org, resource, object,
+	// user or team).
+	SetManagedPermission(ctx context.Context, p *ManagedPermission) error
+	RemoveManagedPermission(ctx context.Context, p *ManagedPermission) error
+	// FindUserManagedPermissions returns the grants a user holds in an org, directly or
+	// through its teams.
+	FindUserManagedPermissions(ctx context.Context, orgID, userID int64) ([]*ManagedPermission, error)
+	// FindResourcePermissions returns every grant on one object.
+	FindResourcePermissions(ctx context.Context, orgID int64, resource string, resourceID int64) ([]*ManagedPermission, error)
+
+	// Audit.
+	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+	// FindAuditEntries returns the newest entries first, at most limit of them.
+	FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry, error)
+}
