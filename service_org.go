@@ -216,14 +216,8 @@ func (s *Service) RemoveOrgUser(ctx context.Context, orgID, userID int64, delete
 			return err
 		}
 		if len(orgs) == 0 && deleteOrphan {
-			if u.IsAdmin {
-				n, err := tx.CountServerAdmins(ctx)
-				if err != nil {
-					return err
-				}
-				if n <= 1 {
-					return Errorf(EINVALID, "cannot remove last grafana admin")
-				}
+			if err := keepOneServerAdmin(ctx, tx, u, "cannot delete last grafana admin"); err != nil {
+				return err
 			}
 			if err := tx.DeleteUser(ctx, userID); err != nil {
 				return err

@@ -144,12 +144,9 @@ func (s *Service) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	var u *User
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		u, err = tx.FindUserByID(ctx, id)
+		u, err = findHuman(ctx, tx, id)
 		return err
 	})
-	if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
-		return nil, Errorf(ENOTFOUND, "user not found")
-	}
 	return u, err
 }
 
@@ -268,4 +265,109 @@ func (s *Service) setPassword(ctx context.Context, userID int64, password, actio
 		}
 		return s.audit(ctx, tx, action, "user", idString(u.ID), "success", "")
 	})
+}
+
+var errUserNotFound = Errorf(ENOTFOUND, "user not found")
+
+// findHuman loads a human user inside tx; service accounts are "user not found".
+func findHuman(ctx context.Context, tx Tx, id int64) (*User, error) {
+	u, err := tx.FindUserByID(ctx, id)
+	if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
+		return nil, errUserNotFound
+	}
+	return u, err
+}
+
+// keepOneServerAdmin refuses a change that would leave no enabled server admin: without one,
+// nobody could manage users or orgs any more.
+func keepOneServerAdmin(ctx context.Context, tx Tx, target *User, message string) error {
+	if !target.IsAdmin || target.IsDisabled {
+		return nil
+	}
+	n, err := tx.CountServerAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return Errorf(EINVALID, "%s", message)
+	}
+	return nil
+}
+
+// SetServerAdmin grants or removes the server-admin flag (PUT /api/admin/users/:id/permissions).
+func (s *Service) SetServerAdmin(ctx context.Context, userID int64, isAdmin bool) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		u, err := findHuman(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if !isAdmin {
+			if err := keepOneServerAdmin(ctx, tx, u, "cannot remove last grafana admin"); err != nil {
+				return err
+			}
+		}
+		u.IsAdmin = isAdmin
+		u.Updated = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.set_server_admin", "user", idString(userID), "success", fmt.Sprintf("isGrafanaAdmin=%t", isAdmin))
+	})
+}
+
+// SetUserDisabled disables or enables a user. Disabling ends all of the user's sessions and
+// is refused for the last enabled server admin.
+func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		u, err := findHuman(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+			if err := keepOneServerAdmin(ctx, tx, u, "cannot disable last grafana admin"); err != nil {
+				return err
+			}
+			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		u.IsDisabled = disabled
+		u.Updated = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, action, "user", idString(userID), "success", "")
+	})
+}
+
+// DeleteUser deletes a human user with its memberships, sessions and grants; refused for the
+// last enabled server admin.
+func (s *Service) DeleteUser(ctx context.Context, userID int64) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		u, err := findHuman(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := keepOneServerAdmin(ctx, tx, u, "cannot delete last grafana admin"); err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.delete", "user", idString(userID), "success", "login="+u.Login)
+	})
+}
+
+// SetUserPassword sets another user's password (PUT /api/admin/users/:id/password), ending its
+// sessions and clearing its failed sign-ins.
+func (s *Service) SetUserPassword(ctx context.Context, userID int64, password string) error {
+	if _, err := s.FindUserByID(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.ValidatePassword(password); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, userID, password, "user.set_password")
 }

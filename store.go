@@ -49,6 +49,7 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u *User) error // ECONFLICT; ENOTFOUND
 	// DeleteUser removes the row with its memberships, sessions and managed permissions.
 	DeleteUser(ctx context.Context, id int64) error
+	// CountServerAdmins counts enabled server admins.
 	CountServerAdmins(ctx context.Context) (int, error)
 
 	// Org membership.

@@ -226,3 +226,90 @@ func handleUserByIDOrgs(logger *slog.Logger, svc *warden.Service) http.Handler {
 		writeUserOrgs(w, r, logger, svc, id)
 	})
 }
+
+// handleAdminUserPermissions handles "PUT /api/admin/users/{id}/permissions".
+func handleAdminUserPermissions(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		IsGrafanaAdmin bool `json:"isGrafanaAdmin"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.SetServerAdmin(r.Context(), id, req.IsGrafanaAdmin); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"User permissions updated"})
+	})
+}
+
+// handleAdminUserDisable handles "POST /api/admin/users/{id}/disable" and ".../enable".
+func handleAdminUserDisable(logger *slog.Logger, svc *warden.Service, disable bool) http.Handler {
+	done := "User enabled"
+	if disable {
+		done = "User disabled"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.SetUserDisabled(r.Context(), id, disable); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{done})
+	})
+}
+
+// handleAdminUserDelete handles "DELETE /api/admin/users/{id}".
+func handleAdminUserDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.DeleteUser(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"User deleted"})
+	})
+}
+
+// handleAdminUserPassword handles "PUT /api/admin/users/{id}/password".
+func handleAdminUserPassword(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Password string `json:"password"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err == nil && req.Password == "" {
+			err = warden.Errorf(warden.EINVALID, "bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.SetUserPassword(r.Context(), id, req.Password); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"User password updated"})
+	})
+}

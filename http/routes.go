@@ -21,6 +21,9 @@ type access struct {
 	// orgParam names the path value holding the org the permission is evaluated in (routes
 	// under /api/orgs/{orgId}); "" evaluates in the request's org.
 	orgParam string
+	// serverAdmin additionally requires a server admin (Grafana's legacy reqGrafanaAdmin),
+	// answering 403 "Permission denied" to anyone else.
+	serverAdmin bool
 }
 
 // route is one entry of the route table.
@@ -39,6 +42,10 @@ func needScoped(action string, scope func(*http.Request) (string, error)) access
 }
 
 func inOrg(a access) access { a.orgParam = "orgId"; return a }
+
+func serverAdminOnly(a access) access { a.serverAdmin = true; return a }
+
+var globalUserScope = idScope("global.users:id:", "id")
 
 func fixedScope(s string) func(*http.Request) (string, error) {
 	return func(*http.Request) (string, error) { return s, nil }
@@ -77,9 +84,14 @@ func routes(opts Options) []route {
 
 		// Server-admin user management.
 		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(logger, svc)},
+		{"PUT /api/admin/users/{id}/password", needScoped(warden.ActionUsersPasswordWrite, globalUserScope), handleAdminUserPassword(logger, svc)},
+		{"PUT /api/admin/users/{id}/permissions", serverAdminOnly(needScoped(warden.ActionUsersPermissionsWrite, globalUserScope)), handleAdminUserPermissions(logger, svc)},
+		{"POST /api/admin/users/{id}/disable", needScoped(warden.ActionUsersDisable, globalUserScope), handleAdminUserDisable(logger, svc, true)},
+		{"POST /api/admin/users/{id}/enable", needScoped(warden.ActionUsersEnable, globalUserScope), handleAdminUserDisable(logger, svc, false)},
+		{"DELETE /api/admin/users/{id}", needScoped(warden.ActionUsersDelete, globalUserScope), handleAdminUserDelete(logger, svc)},
 		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(logger, svc)},
-		{"GET /api/users/{id}", needScoped(warden.ActionUsersRead, idScope("global.users:id:", "id")), handleUserByID(logger, svc)},
-		{"GET /api/users/{id}/orgs", needScoped(warden.ActionUsersRead, idScope("global.users:id:", "id")), handleUserByIDOrgs(logger, svc)},
+		{"GET /api/users/{id}", needScoped(warden.ActionUsersRead, globalUserScope), handleUserByID(logger, svc)},
+		{"GET /api/users/{id}/orgs", needScoped(warden.ActionUsersRead, globalUserScope), handleUserByIDOrgs(logger, svc)},
 
 		// Orgs.
 		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(logger, svc)},
@@ -151,6 +163,10 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 				writeError(w, r, auth.logger, err)
 				return
 			}
+		}
+		if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
+			encode(w, http.StatusForbidden, message{"Permission denied"})
+			return
 		}
 		if a.action != "" {
 			scope := ""

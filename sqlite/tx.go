@@ -297,10 +297,10 @@ func (t *Tx) DeleteUser(ctx context.Context, id int64) error {
 	return t.execOne(ctx, "user", "DELETE FROM users WHERE id = ?", id)
 }
 
-// CountServerAdmins counts enabled and disabled server admins.
+// CountServerAdmins counts enabled server admins.
 func (t *Tx) CountServerAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE is_admin = 1 AND is_service_account = 0").Scan(&n)
+	err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE is_admin = 1 AND is_disabled = 0 AND is_service_account = 0").Scan(&n)
 	return n, err
 }
 
