@@ -36,9 +36,9 @@ func errorStatus(err error) int {
 // errorBody is Grafana's error shape: a message, plus messageId and statusCode for structured
 // errors. TraceID and Extra appear on errors written by the authentication middleware.
 type errorBody struct {
-	Message    string `json:"message"`
-	MessageID  string `json:"messageId,omitempty"`
-	StatusCode int    `json:"statusCode,omitempty"`
+	Message    string  `json:"message"`
+	MessageID  string  `json:"messageId,omitempty"`
+	StatusCode int     `json:"statusCode,omitempty"`
 	TraceID    *string `json:"traceID,omitempty"`
 }
 
