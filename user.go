@@ -49,9 +49,6 @@ type UserFilter struct {
 	IDs []int64
 	// Disabled selects only disabled rows.
 	Disabled bool
-	// ExpiredTokensAt, when non-zero, selects service accounts owning a token that expired
-	// before that instant.
-	ExpiredTokensAt time.Time
 
 	Offset, Limit int
 }

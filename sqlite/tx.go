@@ -253,10 +253,6 @@ func (t *Tx) FindUsers(ctx context.Context, f warden.UserFilter) ([]*warden.User
 	if f.Disabled {
 		where = append(where, "is_disabled = 1")
 	}
-	if !f.ExpiredTokensAt.IsZero() {
-		where = append(where, "id IN (SELECT service_account_id FROM api_key WHERE expires IS NOT NULL AND expires < ?)")
-		args = append(args, unix(f.ExpiredTokensAt))
-	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE "+cond, args...).Scan(&total); err != nil {
