@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,19 +34,28 @@ type Config struct {
 	AutoAssignOrgRole OrgRole
 
 	DisableGravatar bool
+
+	// DisableServiceAccounts turns the serviceAccounts feature toggle off: the routes vanish
+	// and tokens stop authenticating.
+	DisableServiceAccounts bool
+	// TokenExpirationDayLimit caps token lifetimes in days; <= 0 means no limit.
+	TokenExpirationDayLimit int
+	// APIKeyMaxSecondsToLive caps token lifetimes in seconds; -1 means no limit.
+	APIKeyMaxSecondsToLive int64
 }
 
 // DefaultConfig returns Grafana's defaults.
 func DefaultConfig() Config {
 	return Config{
-		BruteForceMaxAttempts: 5,
-		PasswordCheckIPLimit:  100,
-		BruteForceWindow:      5 * time.Minute,
-		SessionInactive:       7 * 24 * time.Hour,
-		SessionLifetime:       30 * 24 * time.Hour,
-		AutoAssignOrg:         true,
-		AutoAssignOrgID:       1,
-		AutoAssignOrgRole:     RoleViewer,
+		BruteForceMaxAttempts:  5,
+		PasswordCheckIPLimit:   100,
+		BruteForceWindow:       5 * time.Minute,
+		SessionInactive:        7 * 24 * time.Hour,
+		SessionLifetime:        30 * 24 * time.Hour,
+		AutoAssignOrg:          true,
+		AutoAssignOrgID:        1,
+		AutoAssignOrgRole:      RoleViewer,
+		APIKeyMaxSecondsToLive: -1,
 	}
 }
 
@@ -59,8 +69,13 @@ type Service struct {
 	// Now returns the current time; tests replace it. Times are kept to the second, as the
 	// API shows them.
 	Now func() time.Time
-	// Rand is the source of every secret (session tokens, generated passwords, UIDs).
+	// Rand is the source of every secret (tokens, session cookies, generated passwords).
 	Rand io.Reader
+
+	mu        sync.Mutex // guards listeners
+	listeners []func(Change)
+
+	lastUsed *lastUsedTracker
 }
 
 // NewService returns a Service over store.
@@ -75,12 +90,13 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		cfg.AutoAssignOrgRole = RoleViewer
 	}
 	return &Service{
-		store:  store,
-		logger: logger,
-		cfg:    cfg,
-		hasher: NewHasher(),
-		Now:    time.Now,
-		Rand:   rand.Reader,
+		store:    store,
+		logger:   logger,
+		cfg:      cfg,
+		hasher:   NewHasher(),
+		Now:      time.Now,
+		Rand:     rand.Reader,
+		lastUsed: newLastUsedTracker(),
 	}
 }
 

@@ -90,6 +90,23 @@ type Tx interface {
 	// FindResourcePermissions returns every grant on one object.
 	FindResourcePermissions(ctx context.Context, orgID int64, resource string, resourceID int64) ([]*ManagedPermission, error)
 
+	// Service accounts: rows of the users table with IsServiceAccount, in one org.
+	FindServiceAccount(ctx context.Context, orgID, id int64) (*ServiceAccount, error)
+	FindServiceAccountByUID(ctx context.Context, orgID int64, uid string) (*ServiceAccount, error)
+	// FindServiceAccounts returns a page ordered by login, and the total count.
+	FindServiceAccounts(ctx context.Context, f ServiceAccountFilter) ([]*ServiceAccount, int, error)
+
+	// Tokens.
+	CreateToken(ctx context.Context, t *Token) error // ECONFLICT: name taken in the org
+	FindTokenByHash(ctx context.Context, hash string) (*Token, error)
+	// FindTokens lists an account's tokens by name, at most limit of them.
+	FindTokens(ctx context.Context, orgID, serviceAccountID int64, limit int) ([]*Token, error)
+	// DeleteToken deletes a token only if it belongs to that org and account (else ENOTFOUND).
+	DeleteToken(ctx context.Context, orgID, serviceAccountID, id int64) error
+	RevokeToken(ctx context.Context, id int64) error
+	// UpdateTokensLastUsed records uses in one statement; it never moves a value backwards.
+	UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error
+
 	// Audit.
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	// FindAuditEntries returns the newest entries first, at most limit of them.

@@ -102,3 +102,5 @@ func paging(r *http.Request) (page, perPage, offset int) {
 	}
 	return page, perPage, (page - 1) * perPage
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -218,15 +218,26 @@ type authenticator struct {
 	cookieName string
 }
 
-// principal authenticates r: a Basic header (users) or the session cookie. It returns
-// (nil, nil) when the request carries no credentials at all.
+// principal authenticates r: a service-account token (Bearer, or Basic with user "api_key"),
+// a user's Basic credentials, or the session cookie, in that order. It returns (nil, nil)
+// when the request carries no credentials at all. Tokens are read only from the
+// Authorization header, never from the query string, where they would end up in logs.
 func (a *authenticator) principal(r *http.Request) (*warden.Principal, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
-		if strings.EqualFold(scheme, "Basic") && a.basicAuth {
+		if strings.EqualFold(scheme, "Bearer") {
+			return a.svc.AuthenticateToken(ctx, strings.TrimSpace(rest), requestedOrg(r))
+		}
+		if strings.EqualFold(scheme, "Basic") {
 			user, pass, ok := parseBasic(rest)
 			if !ok {
+				return nil, warden.ErrUnauthorized
+			}
+			if user == "api_key" {
+				return a.svc.AuthenticateToken(ctx, pass, requestedOrg(r))
+			}
+			if !a.basicAuth {
 				return nil, warden.ErrUnauthorized
 			}
 			u, err := a.svc.CheckPassword(ctx, user, pass)

@@ -24,6 +24,10 @@ type access struct {
 	// serverAdmin additionally requires a server admin (Grafana's legacy reqGrafanaAdmin),
 	// answering 403 "Permission denied" to anyone else.
 	serverAdmin bool
+	// serviceAccount marks routes whose {id} is a service account given by id or UID; the UID
+	// is resolved in the caller's org before the permission check, and the routes exist only
+	// while the serviceAccounts feature toggle is on.
+	serviceAccount bool
 }
 
 // route is one entry of the route table.
@@ -46,6 +50,15 @@ func inOrg(a access) access { a.orgParam = "orgId"; return a }
 func serverAdminOnly(a access) access { a.serverAdmin = true; return a }
 
 var globalUserScope = idScope("global.users:id:", "id")
+
+// sa marks a service-account route; scoped ones are checked on serviceaccounts:id:{id}.
+func sa(action string, scoped bool) access {
+	a := access{action: action, serviceAccount: true}
+	if scoped {
+		a.scope = idScope("serviceaccounts:id:", "id")
+	}
+	return a
+}
 
 func fixedScope(s string) func(*http.Request) (string, error) {
 	return func(*http.Request) (string, error) { return s, nil }
@@ -106,6 +119,20 @@ func routes(opts Options) []route {
 		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersWrite, idScope("users:id:", "userId"))), handleOrgUserUpdate(logger, svc, true)},
 		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersRemove, idScope("users:id:", "userId"))), handleOrgUserRemove(logger, svc)},
 
+		// Service accounts and their tokens.
+		{"POST /api/serviceaccounts", sa(warden.ActionSACreate, false), handleServiceAccountCreate(logger, svc)},
+		{"POST /api/serviceaccounts/{$}", sa(warden.ActionSACreate, false), handleServiceAccountCreate(logger, svc)},
+		{"GET /api/serviceaccounts/search", sa(warden.ActionSARead, false), handleServiceAccountSearch(logger, svc)},
+		{"GET /api/serviceaccounts/{id}", sa(warden.ActionSARead, true), handleServiceAccountGet(logger, svc)},
+		{"PATCH /api/serviceaccounts/{id}", sa(warden.ActionSAWrite, true), handleServiceAccountUpdate(logger, svc)},
+		{"DELETE /api/serviceaccounts/{id}", sa(warden.ActionSADelete, true), handleServiceAccountDelete(logger, svc)},
+		{"GET /api/serviceaccounts/{id}/tokens", sa(warden.ActionSARead, true), handleTokenList(logger, svc)},
+		{"POST /api/serviceaccounts/{id}/tokens", sa(warden.ActionSAWrite, true), handleTokenIssue(logger, svc)},
+		{"DELETE /api/serviceaccounts/{id}/tokens/{tokenId}", sa(warden.ActionSAWrite, true), handleTokenDelete(logger, svc)},
+		{"GET /api/access-control/serviceaccounts/description", sa(warden.ActionSAPermissionsRead, false), handleSAPermissionsDescription()},
+		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(logger, svc)},
+		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetUser(logger, svc)},
+
 		// Access control.
 		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
 		{"GET /api/access-control/user/actions", signedIn(), handleUserActions()},
@@ -122,6 +149,9 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 	auth := &authenticator{logger: opts.Logger, svc: opts.Service, basicAuth: opts.BasicAuth,
 		rootURL: root, cookieName: SessionCookie}
 	for _, rt := range routes(opts) {
+		if rt.access.serviceAccount && !opts.Service.ServiceAccountsEnabled() {
+			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
+		}
 		mux.Handle(rt.pattern, guard(auth, rt.access, rt.handler))
 	}
 	// Unknown API routes, and known paths with another method, answer Grafana's JSON 404
@@ -163,6 +193,16 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 				writeError(w, r, auth.logger, err)
 				return
 			}
+		}
+		if a.serviceAccount && r.PathValue("id") != "" {
+			// Resolve a UID in the caller's org before the scope is computed from the id.
+			ctx := warden.NewContextWithPrincipal(r.Context(), p)
+			id, err := auth.svc.ResolveServiceAccountID(ctx, r.PathValue("id"))
+			if err != nil {
+				writeError(w, r, auth.logger, err)
+				return
+			}
+			r.SetPathValue("id", strconv.FormatInt(id, 10))
 		}
 		if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
 			encode(w, http.StatusForbidden, message{"Permission denied"})

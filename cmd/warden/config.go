@@ -117,6 +117,8 @@ type Config struct {
 		LoginMaximumInactiveLifetime time.Duration
 		// LoginMaximumLifetime ends sessions older than this.
 		LoginMaximumLifetime time.Duration
+		// APIKeyMaxSecondsToLive caps new token lifetimes in seconds; -1 means no limit.
+		APIKeyMaxSecondsToLive int64
 	}
 	// AuthBasic configures HTTP basic authentication ([auth.basic]).
 	AuthBasic struct {
@@ -632,6 +634,7 @@ func (l *loader) build() *Config {
 
 	c.Auth.LoginMaximumInactiveLifetime = l.duration("auth", "login_maximum_inactive_lifetime_duration", true)
 	c.Auth.LoginMaximumLifetime = l.duration("auth", "login_maximum_lifetime_duration", true)
+	c.Auth.APIKeyMaxSecondsToLive = l.int("auth", "api_key_max_seconds_to_live", -1, 1<<53)
 
 	c.AuthBasic.Enabled = l.bool("auth.basic", "enabled")
 	c.AuthBasic.PasswordPolicy = l.bool("auth.basic", "password_policy")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +70,9 @@ func serviceConfig(cfg *Config) warden.Config {
 		c.AutoAssignOrgRole = role
 	}
 	c.DisableGravatar = cfg.Security.DisableGravatar
+	c.DisableServiceAccounts = !cfg.FeatureEnabled("serviceAccounts")
+	c.TokenExpirationDayLimit = cfg.ServiceAccounts.TokenExpirationDayLimit
+	c.APIKeyMaxSecondsToLive = cfg.Auth.APIKeyMaxSecondsToLive
 	return c
 }
 
@@ -155,12 +159,12 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 		"version", version, "database", cfg.Database.Type)
 	logw.Flush()
 
+	// Background jobs stop after the HTTP server has drained, so the last-used flusher's final
+	// flush sees every request that was served.
 	bgCtx, stopBG := context.WithCancel(context.Background())
-	bgDone := make(chan struct{})
-	go func() {
-		defer close(bgDone)
-		purgeLoop(bgCtx, logger, svc)
-	}()
+	var bg sync.WaitGroup
+	bg.Go(func() { svc.RunLastUsedFlusher(bgCtx, logger, time.Second) })
+	bg.Go(func() { purgeLoop(bgCtx, logger, svc) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -168,7 +172,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	select {
 	case err := <-serveErr:
 		stopBG()
-		<-bgDone
+		bg.Wait()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -177,7 +181,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	defer cancel()
 	err = srv.Shutdown(shutCtx)
 	stopBG()
-	<-bgDone
+	bg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Warn("shutdown incomplete", "err", err)
 	}

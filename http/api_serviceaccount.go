@@ -1,0 +1,419 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// serviceAccountDTO is Grafana's ServiceAccountDTO (search results and the create response).
+type serviceAccountDTO struct {
+	ID            int64           `json:"id"`
+	UID           string          `json:"uid"`
+	Name          string          `json:"name"`
+	Login         string          `json:"login"`
+	OrgID         int64           `json:"orgId"`
+	IsDisabled    bool            `json:"isDisabled"`
+	Role          warden.OrgRole  `json:"role"`
+	Tokens        int             `json:"tokens"`
+	AvatarURL     string          `json:"avatarUrl"`
+	AccessControl map[string]bool `json:"accessControl,omitempty"`
+}
+
+// serviceAccountProfile is Grafana's ServiceAccountProfileDTO (get, and inside PATCH's reply).
+type serviceAccountProfile struct {
+	ID            int64           `json:"id"`
+	UID           string          `json:"uid"`
+	Name          string          `json:"name"`
+	Login         string          `json:"login"`
+	OrgID         int64           `json:"orgId"`
+	IsDisabled    bool            `json:"isDisabled"`
+	CreatedAt     time.Time       `json:"createdAt"`
+	UpdatedAt     time.Time       `json:"updatedAt"`
+	AvatarURL     string          `json:"avatarUrl"`
+	Role          warden.OrgRole  `json:"role"`
+	Teams         []string        `json:"teams"`
+	Tokens        int             `json:"tokens,omitempty"`
+	AccessControl map[string]bool `json:"accessControl,omitempty"`
+}
+
+func saAvatar(svc *warden.Service, name string) string {
+	if svc.Config().DisableGravatar {
+		return "/public/img/user_profile.png"
+	}
+	return warden.NameAvatarURL(name)
+}
+
+func newServiceAccountProfile(svc *warden.Service, a *warden.ServiceAccount) serviceAccountProfile {
+	return serviceAccountProfile{ID: a.ID, UID: a.UID, Name: a.Name, Login: a.Login, OrgID: a.OrgID,
+		IsDisabled: a.IsDisabled, CreatedAt: a.Created, UpdatedAt: a.Updated, AvatarURL: saAvatar(svc, a.Name),
+		Role: a.Role, Teams: []string{}, Tokens: a.Tokens}
+}
+
+// saAccessControl returns the service-account actions p holds on one account.
+func saAccessControl(p *warden.Principal, id int64) map[string]bool {
+	return accessControlMap(p, warden.ScopeServiceAccount(id))
+}
+
+// handleServiceAccountCreate handles "POST /api/serviceaccounts".
+func handleServiceAccountCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name       string          `json:"name"`
+		Role       *warden.OrgRole `json:"role"`
+		IsDisabled bool            `json:"isDisabled"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[request](w, r, "Bad request data")
+		if err == nil && strings.TrimSpace(req.Name) == "" {
+			err = warden.Errorf(warden.EINVALID, "Bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		a, err := svc.CreateServiceAccount(r.Context(), req.Name, req.Role, req.IsDisabled)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusCreated, serviceAccountDTO{ID: a.ID, UID: a.UID, Name: a.Name, Login: a.Login,
+			OrgID: a.OrgID, IsDisabled: a.IsDisabled, Role: a.Role, Tokens: 0, AvatarURL: ""})
+	})
+}
+
+// handleServiceAccountSearch handles "GET /api/serviceaccounts/search".
+func handleServiceAccountSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type response struct {
+		TotalCount      int                 `json:"totalCount"`
+		ServiceAccounts []serviceAccountDTO `json:"serviceAccounts"`
+		Page            int                 `json:"page"`
+		PerPage         int                 `json:"perPage"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, perPage, offset := paging(r)
+		f := warden.ServiceAccountFilter{Query: r.URL.Query().Get("query"), Offset: offset, Limit: perPage}
+		// Grafana's precedence when several filters are set: disabled, then expiredTokens.
+		switch {
+		case queryBool(r, "disabled"):
+			f.Disabled = true
+		case queryBool(r, "expiredTokens"):
+			f.ExpiredTokensAt = svc.Now()
+		}
+		list, total, err := svc.SearchServiceAccounts(r.Context(), f)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		p := warden.PrincipalFromContext(r.Context())
+		withAC := queryBool(r, "accesscontrol")
+		resp := response{TotalCount: total, ServiceAccounts: make([]serviceAccountDTO, 0, len(list)), Page: page, PerPage: perPage}
+		for _, a := range list {
+			d := serviceAccountDTO{ID: a.ID, UID: a.UID, Name: a.Name, Login: a.Login, OrgID: a.OrgID,
+				IsDisabled: a.IsDisabled, Role: a.Role, Tokens: a.Tokens, AvatarURL: saAvatar(svc, a.Name)}
+			if withAC {
+				d.AccessControl = saAccessControl(p, a.ID)
+			}
+			resp.ServiceAccounts = append(resp.ServiceAccounts, d)
+		}
+		encode(w, http.StatusOK, resp)
+	})
+}
+
+// handleServiceAccountGet handles "GET /api/serviceaccounts/{id}".
+func handleServiceAccountGet(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		a, err := svc.FindServiceAccount(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		prof := newServiceAccountProfile(svc, a)
+		if queryBool(r, "accesscontrol") {
+			prof.AccessControl = saAccessControl(warden.PrincipalFromContext(r.Context()), a.ID)
+		}
+		encode(w, http.StatusOK, prof)
+	})
+}
+
+// handleServiceAccountUpdate handles "PATCH /api/serviceaccounts/{id}".
+func handleServiceAccountUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name       *string         `json:"name"`
+		Role       *warden.OrgRole `json:"role"`
+		IsDisabled *bool           `json:"isDisabled"`
+	}
+	type response struct {
+		Message        string                `json:"message"`
+		ID             int64                 `json:"id"`
+		Name           string                `json:"name"`
+		ServiceAccount serviceAccountProfile `json:"serviceaccount"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "Bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		a, err := svc.UpdateServiceAccount(r.Context(), id, warden.ServiceAccountUpdate{Name: req.Name, Role: req.Role, IsDisabled: req.IsDisabled})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		prof := newServiceAccountProfile(svc, a)
+		prof.Tokens = 0 // Grafana's PATCH reply carries no token count
+		if queryBool(r, "accesscontrol") {
+			prof.AccessControl = saAccessControl(warden.PrincipalFromContext(r.Context()), a.ID)
+		}
+		encode(w, http.StatusOK, response{Message: "Service account updated", ID: a.ID, Name: a.Name, ServiceAccount: prof})
+	})
+}
+
+// handleServiceAccountDelete handles "DELETE /api/serviceaccounts/{id}".
+func handleServiceAccountDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.DeleteServiceAccount(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Service account deleted"})
+	})
+}
+
+// tokenDTO is Grafana's TokenDTO.
+type tokenDTO struct {
+	ID                     int64      `json:"id"`
+	Name                   string     `json:"name"`
+	Created                time.Time  `json:"created"`
+	LastUsedAt             *time.Time `json:"lastUsedAt"`
+	Expiration             *time.Time `json:"expiration"`
+	SecondsUntilExpiration float64    `json:"secondsUntilExpiration"`
+	HasExpired             bool       `json:"hasExpired"`
+	IsRevoked              bool       `json:"isRevoked"`
+}
+
+func newTokenDTO(t *warden.Token, now time.Time) tokenDTO {
+	d := tokenDTO{ID: t.ID, Name: t.Name, Created: t.Created, IsRevoked: t.IsRevoked}
+	if !t.LastUsedAt.IsZero() {
+		lu := t.LastUsedAt
+		d.LastUsedAt = &lu
+	}
+	if !t.Expires.IsZero() {
+		exp := t.Expires
+		d.Expiration = &exp
+		d.HasExpired = exp.Before(now)
+		// Grafana reports the countdown only in the last week; further out the UI shows a date.
+		if !d.HasExpired && exp.Before(now.Add(7*24*time.Hour)) {
+			d.SecondsUntilExpiration = exp.Sub(now).Seconds()
+		}
+	}
+	return d
+}
+
+// handleTokenList handles "GET /api/serviceaccounts/{id}/tokens".
+func handleTokenList(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		list, err := svc.ListTokens(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		now := svc.Now().UTC()
+		out := make([]tokenDTO, 0, len(list))
+		for _, t := range list {
+			out = append(out, newTokenDTO(t, now))
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleTokenIssue handles "POST /api/serviceaccounts/{id}/tokens". Its response is the only
+// place the server ever sends a token's plaintext, so it must not be cached anywhere.
+func handleTokenIssue(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name          string `json:"name"`
+		SecondsToLive int64  `json:"secondsToLive"`
+	}
+	type response struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+		Key  string `json:"key"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "Bad request data")
+		if err == nil && strings.TrimSpace(req.Name) == "" {
+			err = warden.Errorf(warden.EINVALID, "Bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		tk, secret, err := svc.IssueToken(r.Context(), id, req.Name, req.SecondsToLive)
+		if err == warden.ErrTokenExpiryLimit {
+			// Grafana answers this one refusal in plain text.
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(err.(*warden.Error).Message))
+			return
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal()})
+	})
+}
+
+// handleTokenDelete handles "DELETE /api/serviceaccounts/{id}/tokens/{tokenId}".
+func handleTokenDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		tokenID, err := pathID(r, "tokenId")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "Token ID is invalid"))
+			return
+		}
+		if err := svc.DeleteToken(r.Context(), id, tokenID); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Service account token deleted"})
+	})
+}
+
+// handleSAPermissionsDescription handles "GET /api/access-control/serviceaccounts/description".
+func handleSAPermissionsDescription() http.Handler {
+	type assignments struct {
+		Users           bool `json:"users"`
+		ServiceAccounts bool `json:"serviceAccounts"`
+		Teams           bool `json:"teams"`
+		BuiltInRoles    bool `json:"builtInRoles"`
+	}
+	type response struct {
+		Assignments assignments `json:"assignments"`
+		Permissions []string    `json:"permissions"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, response{Assignments: assignments{Users: true, Teams: true}, Permissions: []string{"Edit", "Admin"}})
+	})
+}
+
+// resourcePermissionDTO is one entry of Grafana's resource-permission list.
+type resourcePermissionDTO struct {
+	ID            int64    `json:"id"`
+	RoleName      string   `json:"roleName"`
+	IsManaged     bool     `json:"isManaged"`
+	IsInherited   bool     `json:"isInherited"`
+	UserID        int64    `json:"userId,omitempty"`
+	UserUID       string   `json:"userUid,omitempty"`
+	UserLogin     string   `json:"userLogin,omitempty"`
+	UserAvatarURL string   `json:"userAvatarUrl,omitempty"`
+	Team          string   `json:"team,omitempty"`
+	TeamID        int64    `json:"teamId,omitempty"`
+	Actions       []string `json:"actions"`
+	Permission    string   `json:"permission"`
+}
+
+// handleSAPermissionsList handles "GET /api/access-control/serviceaccounts/{id}".
+func handleSAPermissionsList(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		list, err := svc.ServiceAccountPermissions(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		out := make([]resourcePermissionDTO, 0, len(list))
+		for _, p := range list {
+			d := resourcePermissionDTO{ID: p.ID, IsManaged: true, UserID: p.UserID, UserUID: p.UserUID,
+				UserLogin: p.UserLogin, TeamID: p.TeamID, Team: p.TeamName, Actions: p.Actions, Permission: string(p.Level)}
+			if p.UserID != 0 {
+				d.RoleName = "managed:users:" + itoa(p.UserID) + ":permissions"
+				d.UserAvatarURL = avatarFor(svc, p.UserEmail)
+			} else {
+				d.RoleName = "managed:teams:" + itoa(p.TeamID) + ":permissions"
+			}
+			out = append(out, d)
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleSAPermissionsSetUser handles "POST /api/access-control/serviceaccounts/{id}/users/{userId}".
+func handleSAPermissionsSetUser(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Permission string `json:"permission"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		userID, err := pathID(r, "userId")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		removed, err := svc.SetServiceAccountUserPermission(r.Context(), id, userID, warden.ManagedLevel(req.Permission))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if removed {
+			encode(w, http.StatusOK, message{"Permission removed"})
+			return
+		}
+		encode(w, http.StatusOK, message{"Permission updated"})
+	})
+}

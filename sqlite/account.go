@@ -1,0 +1,195 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+const saSelect = `SELECT u.id, u.uid, u.org_id, u.name, u.login, COALESCE(ou.role, 'None'), u.is_disabled,
+	u.created, u.updated, (SELECT COUNT(*) FROM token t WHERE t.service_account_id = u.id)
+	FROM users u LEFT JOIN org_user ou ON ou.org_id = u.org_id AND ou.user_id = u.id`
+
+func scanServiceAccount(row interface{ Scan(...any) error }) (*warden.ServiceAccount, error) {
+	var a warden.ServiceAccount
+	var role string
+	var created, updated int64
+	if err := row.Scan(&a.ID, &a.UID, &a.OrgID, &a.Name, &a.Login, &role, &a.IsDisabled, &created, &updated, &a.Tokens); err != nil {
+		return nil, err
+	}
+	a.Role = warden.OrgRole(role)
+	a.Created, a.Updated = fromUnix(created), fromUnix(updated)
+	return &a, nil
+}
+
+// FindServiceAccount returns a service account of an org.
+func (t *Tx) FindServiceAccount(ctx context.Context, orgID, id int64) (*warden.ServiceAccount, error) {
+	a, err := scanServiceAccount(t.tx.QueryRowContext(ctx, saSelect+
+		" WHERE u.id = ? AND u.org_id = ? AND u.is_service_account = 1", id, orgID))
+	if err == sql.ErrNoRows {
+		return nil, notFound("service account")
+	}
+	return a, err
+}
+
+// FindServiceAccountByUID returns a service account of an org by UID.
+func (t *Tx) FindServiceAccountByUID(ctx context.Context, orgID int64, uid string) (*warden.ServiceAccount, error) {
+	a, err := scanServiceAccount(t.tx.QueryRowContext(ctx, saSelect+
+		" WHERE u.uid = ? AND u.org_id = ? AND u.is_service_account = 1", uid, orgID))
+	if err == sql.ErrNoRows {
+		return nil, notFound("service account")
+	}
+	return a, err
+}
+
+// FindServiceAccounts returns a page of an org's service accounts ordered by login.
+func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFilter) ([]*warden.ServiceAccount, int, error) {
+	where, args := []string{"u.is_service_account = 1", "u.org_id = ?"}, []any{f.OrgID}
+	if f.Query != "" {
+		where = append(where, `(u.login LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`)
+		q := "%" + like(f.Query) + "%"
+		args = append(args, q, q, q)
+	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			return nil, 0, nil
+		}
+		where = append(where, "u.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if f.Disabled {
+		where = append(where, "u.is_disabled = 1")
+	}
+	if !f.ExpiredTokensAt.IsZero() {
+		where = append(where, "u.id IN (SELECT service_account_id FROM token WHERE expires IS NOT NULL AND expires < ?)")
+		args = append(args, unix(f.ExpiredTokensAt))
+	}
+	cond := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM users u"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	q, qargs := page(saSelect+cond+" ORDER BY u.email, u.login, u.id", args, f.Offset, f.Limit)
+	rows, err := t.tx.QueryContext(ctx, q, qargs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*warden.ServiceAccount
+	for rows.Next() {
+		a, err := scanServiceAccount(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// ---- tokens ----
+
+const tokenColumns = `id, org_id, service_account_id, name, key_hash, created, updated, COALESCE(expires, 0),
+	COALESCE(last_used_at, 0), is_revoked`
+
+func scanToken(row interface{ Scan(...any) error }) (*warden.Token, error) {
+	var tk warden.Token
+	var created, updated, expires, lastUsed int64
+	if err := row.Scan(&tk.ID, &tk.OrgID, &tk.ServiceAccountID, &tk.Name, &tk.Hash, &created, &updated,
+		&expires, &lastUsed, &tk.IsRevoked); err != nil {
+		return nil, err
+	}
+	tk.Created, tk.Updated, tk.Expires, tk.LastUsedAt = fromUnix(created), fromUnix(updated), fromUnix(expires), fromUnix(lastUsed)
+	return &tk, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// CreateToken inserts a token and sets its ID.
+func (t *Tx) CreateToken(ctx context.Context, tk *warden.Token) error {
+	res, err := t.exec(ctx, `INSERT INTO token (org_id, service_account_id, name, key_hash, created, updated,
+		expires, last_used_at, is_revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.OrgID, tk.ServiceAccountID,
+		tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires), nullTime(tk.LastUsedAt), tk.IsRevoked)
+	if err != nil {
+		return err
+	}
+	tk.ID, err = res.LastInsertId()
+	return err
+}
+
+// FindTokenByHash finds a token by its stored hash.
+func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, error) {
+	tk, err := scanToken(t.tx.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM token WHERE key_hash = ?", hash))
+	if err == sql.ErrNoRows {
+		return nil, notFound("token")
+	}
+	return tk, err
+}
+
+// FindTokens lists an account's tokens by name.
+func (t *Tx) FindTokens(ctx context.Context, orgID, saID int64, limit int) ([]*warden.Token, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+tokenColumns+
+		" FROM token WHERE org_id = ? AND service_account_id = ? ORDER BY name, id LIMIT ?", orgID, saID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*warden.Token
+	for rows.Next() {
+		tk, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tk)
+	}
+	return out, rows.Err()
+}
+
+// DeleteToken deletes a token of one org and account.
+func (t *Tx) DeleteToken(ctx context.Context, orgID, saID, id int64) error {
+	return t.execOne(ctx, "token", "DELETE FROM token WHERE id = ? AND org_id = ? AND service_account_id = ?", id, orgID, saID)
+}
+
+// RevokeToken marks a token revoked; it stays listed.
+func (t *Tx) RevokeToken(ctx context.Context, id int64) error {
+	return t.execOne(ctx, "token", "UPDATE token SET is_revoked = 1 WHERE id = ?", id)
+}
+
+// UpdateTokensLastUsed writes many last-used times in one statement. MAX keeps a value from
+// moving backwards when instances flush out of order.
+func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(uses))
+	for id := range uses {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var b strings.Builder
+	args := make([]any, 0, 3*len(ids))
+	b.WriteString("UPDATE token SET last_used_at = MAX(COALESCE(last_used_at, 0), CASE id")
+	for _, id := range ids {
+		b.WriteString(" WHEN ? THEN ?")
+		args = append(args, id, uses[id].Unix())
+	}
+	b.WriteString(" END) WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")")
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := t.exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("update last used: %w", err)
+	}
+	return nil
+}
