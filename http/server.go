@@ -60,7 +60,21 @@ func NewServer(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, opts)
 	var h http.Handler = mux
+	h = limitBody(h)
 	h = recoverPanic(opts.Logger, h)
 	h = logRequests(opts.Logger, opts.AccessLog, opts.TrustedProxies, m, newRequestIDs(), h)
 	return h
+}
+
+// limitBody refuses bodies over maxBodyBytes with 413: at once when Content-Length says so,
+// and while reading otherwise (decode turns the read error into the same 413).
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			encode(w, http.StatusRequestEntityTooLarge, message{"Request body too large"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
 }
