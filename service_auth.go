@@ -297,16 +297,38 @@ func (s *Service) fillOrg(ctx context.Context, tx Tx, p *Principal, orgID int64)
 	}
 	list := BasicRolePermissions(p.OrgRole, p.IsServerAdmin)
 	if p.OrgID > 0 {
-		managed, err := tx.FindUserManagedPermissions(ctx, p.OrgID, p.UserID)
+		granted, err := managedPermissions(ctx, tx, p.OrgID, p.UserID)
 		if err != nil {
 			return err
 		}
-		for _, mp := range managed {
-			for _, a := range ManagedActions(mp.Resource, mp.Level) {
-				list = append(list, Permission{Action: a, Scope: mp.Resource + ":id:" + idString(mp.ResourceID)})
-			}
-		}
+		list = append(list, granted...)
 	}
 	p.Permissions = NewPermissions(list)
 	return nil
+}
+
+// managedPermissions returns what an identity holds in an org through per-object grants: its
+// own and its teams' grants, and its team memberships (a team's members may read it; its
+// admins manage it).
+func managedPermissions(ctx context.Context, tx Tx, orgID, userID int64) ([]Permission, error) {
+	var list []Permission
+	managed, err := tx.FindUserManagedPermissions(ctx, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, mp := range managed {
+		for _, a := range ManagedActions(mp.Resource, mp.Level) {
+			list = append(list, Permission{Action: a, Scope: mp.Resource + ":id:" + idString(mp.ResourceID)})
+		}
+	}
+	teams, err := tx.FindUserTeams(ctx, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range teams {
+		for _, a := range ManagedActions(ResourceTeams, teamLevel(m.Permission)) {
+			list = append(list, Permission{Action: a, Scope: ScopeTeam(m.TeamID)})
+		}
+	}
+	return list, nil
 }

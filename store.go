@@ -90,6 +90,23 @@ type Tx interface {
 	// FindResourcePermissions returns every grant on one object.
 	FindResourcePermissions(ctx context.Context, orgID int64, resource string, resourceID int64) ([]*ManagedPermission, error)
 
+	// Teams.
+	CreateTeam(ctx context.Context, t *Team) error // ECONFLICT: name taken in the org
+	FindTeamByID(ctx context.Context, orgID, id int64) (*Team, error)
+	FindTeamByUID(ctx context.Context, orgID int64, uid string) (*Team, error)
+	// FindTeams returns a page of matching teams with member counts, and the total count.
+	FindTeams(ctx context.Context, f TeamFilter) ([]*Team, int, error)
+	UpdateTeam(ctx context.Context, t *Team) error // ECONFLICT; ENOTFOUND
+	// DeleteTeam removes a team with its memberships and the grants held by it.
+	DeleteTeam(ctx context.Context, orgID, id int64) error
+	AddTeamMember(ctx context.Context, m *TeamMember) error // ECONFLICT: already a member
+	UpdateTeamMember(ctx context.Context, teamID, userID int64, permission int) error
+	RemoveTeamMember(ctx context.Context, teamID, userID int64) error
+	// FindTeamMembers lists a team's human members by login.
+	FindTeamMembers(ctx context.Context, orgID, teamID int64) ([]*TeamMember, error)
+	// FindUserTeams lists the memberships of a user in an org.
+	FindUserTeams(ctx context.Context, orgID, userID int64) ([]*TeamMember, error)
+
 	// Service accounts: rows of the users table with IsServiceAccount, in one org.
 	FindServiceAccount(ctx context.Context, orgID, id int64) (*ServiceAccount, error)
 	FindServiceAccountByUID(ctx context.Context, orgID int64, uid string) (*ServiceAccount, error)

@@ -28,6 +28,8 @@ type access struct {
 	// is resolved in the caller's org before the permission check, and the routes exist only
 	// while the serviceAccounts feature toggle is on.
 	serviceAccount bool
+	// team marks routes whose {id} is a team given by id or UID, resolved likewise.
+	team bool
 }
 
 // route is one entry of the route table.
@@ -50,6 +52,15 @@ func inOrg(a access) access { a.orgParam = "orgId"; return a }
 func serverAdminOnly(a access) access { a.serverAdmin = true; return a }
 
 var globalUserScope = idScope("global.users:id:", "id")
+
+// teamAccess marks a team route; scoped ones are checked on teams:id:{id}.
+func teamAccess(action string, scoped bool) access {
+	a := access{action: action, team: true}
+	if scoped {
+		a.scope = idScope("teams:id:", "id")
+	}
+	return a
+}
 
 // sa marks a service-account route; scoped ones are checked on serviceaccounts:id:{id}.
 func sa(action string, scoped bool) access {
@@ -132,6 +143,19 @@ func routes(opts Options) []route {
 		{"GET /api/access-control/serviceaccounts/description", sa(warden.ActionSAPermissionsRead, false), handleSAPermissionsDescription()},
 		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(logger, svc)},
 		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetUser(logger, svc)},
+		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetTeam(logger, svc)},
+
+		// Teams.
+		{"POST /api/teams", teamAccess(warden.ActionTeamsCreate, false), handleTeamCreate(logger, svc)},
+		{"GET /api/teams/search", teamAccess(warden.ActionTeamsRead, false), handleTeamSearch(logger, svc)},
+		{"GET /api/teams/{id}", teamAccess(warden.ActionTeamsRead, true), handleTeamGet(logger, svc)},
+		{"PUT /api/teams/{id}", teamAccess(warden.ActionTeamsWrite, true), handleTeamUpdate(logger, svc)},
+		{"DELETE /api/teams/{id}", teamAccess(warden.ActionTeamsDelete, true), handleTeamDelete(logger, svc)},
+		{"GET /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsRead, true), handleTeamMembers(logger, svc)},
+		{"POST /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberAdd(logger, svc)},
+		{"PUT /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberUpdate(logger, svc)},
+		{"DELETE /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberRemove(logger, svc)},
+		{"GET /api/user/teams", signedIn(), usersOnly(handleUserTeams(logger, svc))},
 
 		// Access control.
 		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
@@ -194,10 +218,14 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 				return
 			}
 		}
-		if a.serviceAccount && r.PathValue("id") != "" {
+		if (a.serviceAccount || a.team) && r.PathValue("id") != "" {
 			// Resolve a UID in the caller's org before the scope is computed from the id.
 			ctx := warden.NewContextWithPrincipal(r.Context(), p)
-			id, err := auth.svc.ResolveServiceAccountID(ctx, r.PathValue("id"))
+			resolve := auth.svc.ResolveServiceAccountID
+			if a.team {
+				resolve = auth.svc.ResolveTeamID
+			}
+			id, err := resolve(ctx, r.PathValue("id"))
 			if err != nil {
 				writeError(w, r, auth.logger, err)
 				return

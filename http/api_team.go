@@ -1,0 +1,324 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/wardenhq/warden"
+)
+
+// teamDTO is Grafana's TeamDTO. accessControl has no omitempty: Grafana sends null.
+type teamDTO struct {
+	ID            int64           `json:"id"`
+	UID           string          `json:"uid"`
+	OrgID         int64           `json:"orgId"`
+	Name          string          `json:"name"`
+	Email         string          `json:"email"`
+	ExternalUID   string          `json:"externalUID"`
+	IsProvisioned bool            `json:"isProvisioned"`
+	AvatarURL     string          `json:"avatarUrl"`
+	MemberCount   int             `json:"memberCount"`
+	Permission    int             `json:"permission"`
+	AccessControl map[string]bool `json:"accessControl"`
+}
+
+func teamAvatar(svc *warden.Service, t *warden.Team) string {
+	if svc.Config().DisableGravatar {
+		return "/public/img/user_profile.png"
+	}
+	if t.Email != "" {
+		return warden.AvatarURL(t.Email)
+	}
+	return warden.NameAvatarURL(t.Name)
+}
+
+func newTeamDTO(svc *warden.Service, p *warden.Principal, t *warden.Team, withAC bool) teamDTO {
+	d := teamDTO{ID: t.ID, UID: t.UID, OrgID: t.OrgID, Name: t.Name, Email: t.Email,
+		AvatarURL: teamAvatar(svc, t), MemberCount: t.MemberCount}
+	if withAC {
+		d.AccessControl = accessControlMap(p, warden.ScopeTeam(t.ID))
+	}
+	return d
+}
+
+// handleTeamCreate handles "POST /api/teams".
+func handleTeamCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	type response struct {
+		Message string `json:"message"`
+		TeamID  int64  `json:"teamId"`
+		UID     string `json:"uid"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[request](w, r, "bad request data")
+		if err == nil && strings.TrimSpace(req.Name) == "" {
+			err = warden.Errorf(warden.EINVALID, "bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		t, err := svc.CreateTeam(r.Context(), req.Name, req.Email)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, response{Message: "Team created", TeamID: t.ID, UID: t.UID})
+	})
+}
+
+// handleTeamSearch handles "GET /api/teams/search".
+func handleTeamSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type response struct {
+		TotalCount int       `json:"totalCount"`
+		Teams      []teamDTO `json:"teams"`
+		Page       int       `json:"page"`
+		PerPage    int       `json:"perPage"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, perPage, offset := paging(r)
+		q := r.URL.Query()
+		list, total, err := svc.SearchTeams(r.Context(), warden.TeamFilter{Query: q.Get("query"), Name: q.Get("name"),
+			Sort: q.Get("sort"), Offset: offset, Limit: perPage})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		p := warden.PrincipalFromContext(r.Context())
+		withAC := queryBool(r, "accesscontrol")
+		resp := response{TotalCount: total, Teams: make([]teamDTO, 0, len(list)), Page: page, PerPage: perPage}
+		for _, t := range list {
+			resp.Teams = append(resp.Teams, newTeamDTO(svc, p, t, withAC))
+		}
+		encode(w, http.StatusOK, resp)
+	})
+}
+
+// handleTeamGet handles "GET /api/teams/{id}".
+func handleTeamGet(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		t, err := svc.FindTeam(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, newTeamDTO(svc, warden.PrincipalFromContext(r.Context()), t, queryBool(r, "accesscontrol")))
+	})
+}
+
+// handleTeamUpdate handles "PUT /api/teams/{id}".
+func handleTeamUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.UpdateTeam(r.Context(), id, req.Name, req.Email); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Team updated"})
+	})
+}
+
+// handleTeamDelete handles "DELETE /api/teams/{id}".
+func handleTeamDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		if err := svc.DeleteTeam(r.Context(), id); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Team deleted"})
+	})
+}
+
+// teamMemberDTO is Grafana's TeamMemberDTO (note the snake-case auth_module).
+type teamMemberDTO struct {
+	OrgID      int64    `json:"orgId"`
+	TeamID     int64    `json:"teamId"`
+	TeamUID    string   `json:"teamUID"`
+	UserID     int64    `json:"userId"`
+	UserUID    string   `json:"userUID"`
+	AuthModule string   `json:"auth_module"`
+	Email      string   `json:"email"`
+	Name       string   `json:"name"`
+	Login      string   `json:"login"`
+	AvatarURL  string   `json:"avatarUrl"`
+	Labels     []string `json:"labels"`
+	Permission int      `json:"permission"`
+}
+
+// handleTeamMembers handles "GET /api/teams/{id}/members".
+func handleTeamMembers(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		list, err := svc.TeamMembers(r.Context(), id)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		out := make([]teamMemberDTO, 0, len(list))
+		for _, m := range list {
+			out = append(out, teamMemberDTO{OrgID: m.OrgID, TeamID: m.TeamID, TeamUID: m.TeamUID, UserID: m.UserID,
+				UserUID: m.UserUID, Email: m.Email, Name: m.Name, Login: m.Login, AvatarURL: avatarFor(svc, m.Email),
+				Labels: []string{}, Permission: m.Permission})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleTeamMemberAdd handles "POST /api/teams/{id}/members".
+func handleTeamMemberAdd(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		UserID int64 `json:"userId"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err == nil && req.UserID == 0 {
+			err = warden.Errorf(warden.EINVALID, "bad request data")
+		}
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.AddTeamMember(r.Context(), id, req.UserID); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Member added to Team"})
+	})
+}
+
+// handleTeamMemberUpdate handles "PUT /api/teams/{id}/members/{userId}".
+func handleTeamMemberUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Permission int `json:"permission"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		userID, err := pathID(r, "userId")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.UpdateTeamMember(r.Context(), id, userID, req.Permission); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Team member updated"})
+	})
+}
+
+// handleTeamMemberRemove handles "DELETE /api/teams/{id}/members/{userId}".
+func handleTeamMemberRemove(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			return
+		}
+		userID, err := pathID(r, "userId")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := svc.RemoveTeamMember(r.Context(), id, userID); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		encode(w, http.StatusOK, message{"Team Member removed"})
+	})
+}
+
+// handleUserTeams handles "GET /api/user/teams": the caller's teams in the request's org.
+func handleUserTeams(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := warden.PrincipalFromContext(r.Context())
+		list, err := svc.UserTeams(r.Context(), p.UserID)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		out := make([]teamDTO, 0, len(list))
+		for _, t := range list {
+			out = append(out, newTeamDTO(svc, p, t, false))
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+// handleSAPermissionsSetTeam handles "POST /api/access-control/serviceaccounts/{id}/teams/{teamId}".
+func handleSAPermissionsSetTeam(logger *slog.Logger, svc *warden.Service) http.Handler {
+	type request struct {
+		Permission string `json:"permission"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		teamID, err := pathID(r, "teamId")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		removed, err := svc.SetServiceAccountTeamPermission(r.Context(), id, teamID, warden.ManagedLevel(req.Permission))
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if removed {
+			encode(w, http.StatusOK, message{"Permission removed"})
+			return
+		}
+		encode(w, http.StatusOK, message{"Permission updated"})
+	})
+}
