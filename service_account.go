@@ -216,6 +216,7 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, id int64, upd Servic
 		upd.Name = &n
 	}
 	var a *ServiceAccount
+	changed := false
 	err = s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if a, err = tx.FindServiceAccount(ctx, p.OrgID, id); err != nil {
@@ -227,6 +228,7 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, id int64, upd Servic
 		if upd.Name == nil && upd.Role == nil && upd.IsDisabled == nil {
 			return nil
 		}
+		changed = true
 		now := s.now()
 		if upd.Role != nil && *upd.Role != a.Role {
 			if err := tx.UpdateOrgUserRole(ctx, p.OrgID, id, *upd.Role, now); err != nil {
@@ -263,7 +265,10 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, id int64, upd Servic
 	if err != nil {
 		return nil, err
 	}
-	s.emit(Change{Kind: ChangeServiceAccountUpdated, OrgID: p.OrgID, ServiceAccountID: id})
+	// An empty update only reads: there is nothing for caches to drop.
+	if changed {
+		s.emit(Change{Kind: ChangeServiceAccountUpdated, OrgID: p.OrgID, ServiceAccountID: id})
+	}
 	return a, nil
 }
 
