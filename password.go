@@ -101,8 +101,9 @@ func verifyArgon(encoded, password string) bool {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
 		return false
 	}
-	// Refuse absurd parameters from a tampered row rather than allocate gigabytes.
-	if mem == 0 || mem > 1<<21 || t == 0 || t > 16 || p == 0 {
+	// Refuse absurd parameters from a tampered row rather than allocate gigabytes: at most
+	// 64 MiB, a few times what Warden itself uses.
+	if mem == 0 || mem > 64*1024 || t == 0 || t > 16 || p == 0 {
 		return false
 	}
 	enc := base64.RawStdEncoding

@@ -54,7 +54,9 @@ func dsn(path string, write bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	// The path is escaped: SQLite reads the DSN as a URI, where "?", "#" and "%" in a file
+	// name would otherwise start a query, a fragment or an escape.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Open opens (creating if needed) the database file at path, with the data directory 0700 and
@@ -137,13 +139,20 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(warden.Tx) error) e
 // Backup writes a consistent copy of the database to dest with VACUUM INTO. It is safe while a
 // server is running on the same file: SQLite takes a read snapshot. dest must not exist.
 func (db *DB) Backup(ctx context.Context, dest string) error {
-	if _, err := os.Stat(dest); err == nil {
-		return fmt.Errorf("backup: %s already exists", dest)
-	}
-	if _, err := db.read.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+	// Create the file first, exclusively and 0600: no race with an existing file, and the copy
+	// is never readable by others, not even for a moment. SQLite accepts an empty target.
+	f, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	return os.Chmod(dest, 0o600)
+	f.Close()
+	// VACUUM INTO writes a file, so it cannot run on the query_only read pool; on the writer
+	// it still only reads the source database.
+	if _, err := db.write.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		os.Remove(dest)
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
 }
 
 // SchemaVersion returns the newest applied migration.

@@ -23,7 +23,7 @@ func runAdmin(ctx context.Context, args []string, configPath string, getenv func
 	cfgPath := fs.String("config", configPath, "configuration file (ini)")
 	fromStdin := fs.Bool("password-from-stdin", false, "read the new password from standard input")
 	if err := fs.Parse(args[1:]); err != nil {
-		return err
+		return flagError(err)
 	}
 	cfg, err := LoadConfig(*cfgPath, getenv)
 	if err != nil {
@@ -53,6 +53,9 @@ func runAdmin(ctx context.Context, args []string, configPath string, getenv func
 		defer db.Close()
 		svc := warden.NewService(db, slog.New(slog.NewTextHandler(stderr, nil)), serviceConfig(cfg))
 		if err := svc.ResetPassword(ctx, cfg.Security.AdminUser, password); err != nil {
+			if warden.ErrorCode(err) == warden.EINTERNAL {
+				return fmt.Errorf("reset password of %q: %w", cfg.Security.AdminUser, err)
+			}
 			return fmt.Errorf("reset password of %q: %s", cfg.Security.AdminUser, warden.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "Password of %s changed; its failed sign-ins were cleared and its sessions ended.\n", cfg.Security.AdminUser)

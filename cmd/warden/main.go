@@ -53,6 +53,15 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// flagError turns a flag parse error into a usage error, so it exits 2 like other usage
+// mistakes (the flag package has already printed the details).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{err.Error()}
+}
+
 // exitCode is 2 for bad usage or configuration, 1 for anything else.
 func exitCode(err error) int {
 	var ue *usageError
@@ -78,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	configPath := fs.String("config", "", "configuration file (ini)")
 	fs.Usage = func() { fmt.Fprintln(stderr, usage) }
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if *showVersion {
 		fmt.Fprintf(stdout, "warden %s (commit %s)\n", version, buildCommit())
@@ -98,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		sub.SetOutput(stderr)
 		cfgPath := sub.String("config", *configPath, "configuration file (ini)")
 		if err := sub.Parse(rest[1:]); err != nil {
-			return err
+			return flagError(err)
 		}
 		if sub.NArg() > 0 {
 			return &usageError{"server takes no arguments"}
