@@ -158,7 +158,7 @@ func (s *Service) UpdateOrgUser(ctx context.Context, orgID, userID int64, role O
 	if err := checkAssignRole(PrincipalFromContext(ctx), role); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		m, err := tx.FindOrgUser(ctx, orgID, userID)
 		if err != nil || m.IsServiceAccount {
 			if err == nil || IsNotFound(err) {
@@ -181,6 +181,10 @@ func (s *Service) UpdateOrgUser(ctx context.Context, orgID, userID int64, role O
 		return s.audit(ctx, tx, "org.user.update", "user", idString(userID), "success",
 			"org="+idString(orgID)+" role="+string(role))
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, OrgID: orgID, UserID: userID})
+	}
+	return err
 }
 
 // RemoveOrgUser removes a member from an org, keeping at least one Admin. When the user is left
@@ -237,5 +241,73 @@ func (s *Service) RemoveOrgUser(ctx context.Context, orgID, userID int64, delete
 		}
 		return s.audit(ctx, tx, "org.user.remove", "user", idString(userID), "success", "org="+idString(orgID))
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, OrgID: orgID, UserID: userID})
+	}
 	return deleted, err
+}
+
+// SearchOrgs lists orgs (GET /api/orgs): query is a name prefix, name an exact name.
+func (s *Service) SearchOrgs(ctx context.Context, f OrgFilter) ([]*Org, error) {
+	var list []*Org
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		list, err = tx.FindOrgs(ctx, f)
+		return err
+	})
+	return list, err
+}
+
+// UpdateOrg renames an org and, when address is not nil, sets its address.
+func (s *Service) UpdateOrg(ctx context.Context, orgID int64, name string, address *Address) error {
+	name = strings.TrimSpace(name)
+	if name == "" && address == nil {
+		return Errorf(EINVALID, "bad request data")
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		org, err := tx.FindOrgByID(ctx, orgID)
+		if IsNotFound(err) {
+			return Errorf(EINTERNAL, "Failed to update organization")
+		}
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			org.Name = name
+		}
+		if address != nil {
+			org.Address = *address
+		}
+		org.Updated = s.now()
+		if err := tx.UpdateOrg(ctx, org); err != nil {
+			if IsConflict(err) {
+				return Errorf(EINVALID, "Organization name taken")
+			}
+			return err
+		}
+		return s.audit(ctx, tx, "org.update", "org", idString(orgID), "success", "name="+org.Name)
+	})
+}
+
+// DeleteOrg deletes an org with its memberships, teams, service accounts, their tokens and
+// every managed permission in it, in one transaction. The caller's own current org cannot be
+// deleted.
+func (s *Service) DeleteOrg(ctx context.Context, orgID int64) error {
+	if p := PrincipalFromContext(ctx); p != nil && p.CurrentOrgID == orgID {
+		return Errorf(EINVALID, "Cannot delete your active organization")
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteOrg(ctx, orgID); err != nil {
+			if IsNotFound(err) {
+				return Errorf(ENOTFOUND, "Failed to delete organization. ID not found")
+			}
+			return err
+		}
+		return s.audit(ctx, tx, "org.delete", "org", idString(orgID), "success", "")
+	})
+	if err != nil {
+		return err
+	}
+	s.emit(Change{Kind: ChangeOrgDeleted, OrgID: orgID})
+	return nil
 }

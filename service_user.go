@@ -3,6 +3,7 @@ package warden
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -242,7 +243,7 @@ func (s *Service) setPassword(ctx context.Context, userID int64, password, actio
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		u, err := tx.FindUserByID(ctx, userID)
 		if err != nil {
 			return err
@@ -265,6 +266,10 @@ func (s *Service) setPassword(ctx context.Context, userID int64, password, actio
 		}
 		return s.audit(ctx, tx, action, "user", idString(u.ID), "success", "")
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, UserID: userID})
+	}
+	return err
 }
 
 var errUserNotFound = Errorf(ENOTFOUND, "user not found")
@@ -296,7 +301,7 @@ func keepOneServerAdmin(ctx context.Context, tx Tx, target *User, message string
 
 // SetServerAdmin grants or removes the server-admin flag (PUT /api/admin/users/:id/permissions).
 func (s *Service) SetServerAdmin(ctx context.Context, userID int64, isAdmin bool) error {
-	return s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		u, err := findHuman(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -313,12 +318,16 @@ func (s *Service) SetServerAdmin(ctx context.Context, userID int64, isAdmin bool
 		}
 		return s.audit(ctx, tx, "user.set_server_admin", "user", idString(userID), "success", fmt.Sprintf("isGrafanaAdmin=%t", isAdmin))
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, UserID: userID})
+	}
+	return err
 }
 
 // SetUserDisabled disables or enables a user. Disabling ends all of the user's sessions and
 // is refused for the last enabled server admin.
 func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		u, err := findHuman(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -340,12 +349,16 @@ func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bo
 		}
 		return s.audit(ctx, tx, action, "user", idString(userID), "success", "")
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, UserID: userID})
+	}
+	return err
 }
 
 // DeleteUser deletes a human user with its memberships, sessions and grants; refused for the
 // last enabled server admin.
 func (s *Service) DeleteUser(ctx context.Context, userID int64) error {
-	return s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		u, err := findHuman(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -358,6 +371,10 @@ func (s *Service) DeleteUser(ctx context.Context, userID int64) error {
 		}
 		return s.audit(ctx, tx, "user.delete", "user", idString(userID), "success", "login="+u.Login)
 	})
+	if err == nil {
+		s.emit(Change{Kind: ChangeUserChanged, UserID: userID})
+	}
+	return err
 }
 
 // SetUserPassword sets another user's password (PUT /api/admin/users/:id/password), ending its
@@ -370,4 +387,93 @@ func (s *Service) SetUserPassword(ctx context.Context, userID int64, password st
 		return err
 	}
 	return s.setPassword(ctx, userID, password, "user.set_password")
+}
+
+// SearchUsers lists human users the caller may read (users:read), a page at a time.
+func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]*User, int, error) {
+	p := PrincipalFromContext(ctx)
+	if p == nil {
+		return nil, 0, nil
+	}
+	f.ServiceAccounts = false
+	f.IDs = readableIDs(p.Permissions, ActionUsersRead, "global.users:id:")
+	var list []*User
+	var total int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		list, total, err = tx.FindUsers(ctx, f)
+		return err
+	})
+	return list, total, err
+}
+
+// ResolveUserID turns a path segment into a user id: a number as it is, anything else looked
+// up as a user UID ("User not found" when there is none).
+func (s *Service) ResolveUserID(ctx context.Context, idOrUID string) (int64, error) {
+	if id, err := strconv.ParseInt(idOrUID, 10, 64); err == nil {
+		return id, nil
+	}
+	var u *User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.FindUserByUID(ctx, idOrUID)
+		return err
+	})
+	if IsNotFound(err) || (err == nil && u.IsServiceAccount) || idOrUID == "" {
+		return 0, Errorf(ENOTFOUND, "User not found")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return u.ID, nil
+}
+
+// UserUpdate is the body of PUT /api/user and PUT /api/users/:id.
+type UserUpdate struct {
+	Name, Email, Login, Theme string
+}
+
+// UpdateUser changes a human user's profile. The login defaults to the email; both empty is
+// refused; a login or email taken by another row is a conflict.
+func (s *Service) UpdateUser(ctx context.Context, userID int64, upd UserUpdate) error {
+	login := strings.ToLower(strings.TrimSpace(upd.Login))
+	email := strings.ToLower(strings.TrimSpace(upd.Email))
+	if login == "" {
+		login = email
+	}
+	if login == "" {
+		return ErrorID(EINVALID, "user.empty-username-and-email", "Need to specify either username or email")
+	}
+	if email == "" {
+		email = login
+	}
+	conflict := Errorf(ECONFLICT, "Update would result in user login conflict")
+	err := s.store.Update(ctx, func(tx Tx) error {
+		u, err := findHuman(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		for _, v := range []string{login, email} {
+			if other, err := tx.FindUserByLoginOrEmail(ctx, v); err == nil && other.ID != u.ID {
+				return conflict
+			} else if err != nil && !IsNotFound(err) {
+				return err
+			}
+		}
+		u.Login, u.Email = login, email
+		u.Name, u.Theme = strings.TrimSpace(upd.Name), strings.TrimSpace(upd.Theme)
+		u.Updated = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if IsConflict(err) {
+				return conflict
+			}
+			return err
+		}
+		return s.audit(ctx, tx, "user.update", "user", idString(u.ID), "success", "login="+login)
+	})
+	if err != nil {
+		return err
+	}
+	s.emit(Change{Kind: ChangeUserChanged, UserID: userID})
+	return nil
 }

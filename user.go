@@ -49,6 +49,9 @@ type UserFilter struct {
 	IDs []int64
 	// Disabled selects only disabled rows.
 	Disabled bool
+	// Sort is a comma list of login-asc|login-desc|email-asc|email-desc|name-asc|name-desc|
+	// lastSeenAtAge-asc|lastSeenAtAge-desc; default login, email ascending.
+	Sort string
 
 	Offset, Limit int
 }

@@ -313,3 +313,89 @@ func handleAdminUserPassword(logger *slog.Logger, svc *warden.Service) http.Hand
 		encode(w, http.StatusOK, message{"User password updated"})
 	})
 }
+
+// userSearchHit is Grafana's UserSearchHitDTO.
+type userSearchHit struct {
+	ID            int64     `json:"id"`
+	UID           string    `json:"uid"`
+	Name          string    `json:"name"`
+	Login         string    `json:"login"`
+	Email         string    `json:"email"`
+	AvatarURL     string    `json:"avatarUrl"`
+	IsAdmin       bool      `json:"isAdmin"`
+	IsDisabled    bool      `json:"isDisabled"`
+	LastSeenAt    time.Time `json:"lastSeenAt"`
+	LastSeenAtAge string    `json:"lastSeenAtAge"`
+	AuthLabels    []string  `json:"authLabels"`
+}
+
+// handleUserSearch handles "GET /api/users" (an array) and "GET /api/users/search" (a page
+// object with totalCount).
+func handleUserSearch(logger *slog.Logger, svc *warden.Service, paged bool) http.Handler {
+	type response struct {
+		TotalCount int             `json:"totalCount"`
+		Users      []userSearchHit `json:"users"`
+		Page       int             `json:"page"`
+		PerPage    int             `json:"perPage"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, perPage, offset := paging(r)
+		list, total, err := svc.SearchUsers(r.Context(), warden.UserFilter{Query: r.URL.Query().Get("query"),
+			Sort: r.URL.Query().Get("sort"), Offset: offset, Limit: perPage})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		now := svc.Now()
+		hits := make([]userSearchHit, 0, len(list))
+		for _, u := range list {
+			hits = append(hits, userSearchHit{ID: u.ID, UID: u.UID, Name: u.Name, Login: u.Login, Email: u.Email,
+				AvatarURL: avatarFor(svc, u.Email), IsAdmin: u.IsAdmin, IsDisabled: u.IsDisabled,
+				LastSeenAt: u.LastSeenAt, LastSeenAtAge: warden.AgeString(u.LastSeenAt, now), AuthLabels: []string{}})
+		}
+		if !paged {
+			encode(w, http.StatusOK, hits)
+			return
+		}
+		encode(w, http.StatusOK, response{TotalCount: total, Users: hits, Page: page, PerPage: perPage})
+	})
+}
+
+type userUpdateRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Login string `json:"login"`
+	Theme string `json:"theme"`
+}
+
+func writeUserUpdate(w http.ResponseWriter, r *http.Request, logger *slog.Logger, svc *warden.Service, id int64) {
+	req, err := decode[userUpdateRequest](w, r, "bad request data")
+	if err != nil {
+		writeError(w, r, logger, err)
+		return
+	}
+	if err := svc.UpdateUser(r.Context(), id, warden.UserUpdate{Name: req.Name, Email: req.Email, Login: req.Login, Theme: req.Theme}); err != nil {
+		writeError(w, r, logger, err)
+		return
+	}
+	encode(w, http.StatusOK, message{"User updated"})
+}
+
+// handleUserUpdate handles "PUT /api/users/{id}" (server admin).
+func handleUserUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		writeUserUpdate(w, r, logger, svc, id)
+	})
+}
+
+// handleUserUpdateSelf handles "PUT /api/user".
+func handleUserUpdateSelf(logger *slog.Logger, svc *warden.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeUserUpdate(w, r, logger, svc, warden.PrincipalFromContext(r.Context()).UserID)
+	})
+}

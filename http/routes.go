@@ -30,6 +30,10 @@ type access struct {
 	serviceAccount bool
 	// team marks routes whose {id} is a team given by id or UID, resolved likewise.
 	team bool
+	// userParam names a path value holding a user id or UID, resolved to the id.
+	userParam string
+	// alsoAllow lists other actions that grant the route when held with any scope.
+	alsoAllow []string
 }
 
 // route is one entry of the route table.
@@ -52,6 +56,16 @@ func inOrg(a access) access { a.orgParam = "orgId"; return a }
 func serverAdminOnly(a access) access { a.serverAdmin = true; return a }
 
 var globalUserScope = idScope("global.users:id:", "id")
+
+// globalUser checks action on the user named by {id} (an id or a UID).
+func globalUser(action string) access {
+	return access{action: action, scope: globalUserScope, userParam: "id"}
+}
+
+// orgUser checks action on the org member named by {userId} (an id or a UID).
+func orgUser(action string) access {
+	return access{action: action, scope: idScope("users:id:", "userId"), userParam: "userId"}
+}
 
 // teamAccess marks a team route; scoped ones are checked on teams:id:{id}.
 func teamAccess(action string, scoped bool) access {
@@ -105,30 +119,47 @@ func routes(opts Options) []route {
 		{"GET /api/user/orgs", signedIn(), usersOnly(handleUserOrgs(logger, svc))},
 		{"POST /api/user/using/{id}", signedIn(), usersOnly(handleUserUsing(logger, svc))},
 		{"PUT /api/user/password", signedIn(), usersOnly(handleUserPassword(logger, svc))},
+		{"PUT /api/user", signedIn(), usersOnly(handleUserUpdateSelf(logger, svc))},
 
 		// Server-admin user management.
 		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(logger, svc)},
-		{"PUT /api/admin/users/{id}/password", needScoped(warden.ActionUsersPasswordWrite, globalUserScope), handleAdminUserPassword(logger, svc)},
-		{"PUT /api/admin/users/{id}/permissions", serverAdminOnly(needScoped(warden.ActionUsersPermissionsWrite, globalUserScope)), handleAdminUserPermissions(logger, svc)},
-		{"POST /api/admin/users/{id}/disable", needScoped(warden.ActionUsersDisable, globalUserScope), handleAdminUserDisable(logger, svc, true)},
-		{"POST /api/admin/users/{id}/enable", needScoped(warden.ActionUsersEnable, globalUserScope), handleAdminUserDisable(logger, svc, false)},
-		{"DELETE /api/admin/users/{id}", needScoped(warden.ActionUsersDelete, globalUserScope), handleAdminUserDelete(logger, svc)},
+		{"PUT /api/admin/users/{id}/password", globalUser(warden.ActionUsersPasswordWrite), handleAdminUserPassword(logger, svc)},
+		{"PUT /api/admin/users/{id}/permissions", serverAdminOnly(globalUser(warden.ActionUsersPermissionsWrite)), handleAdminUserPermissions(logger, svc)},
+		{"POST /api/admin/users/{id}/disable", globalUser(warden.ActionUsersDisable), handleAdminUserDisable(logger, svc, true)},
+		{"POST /api/admin/users/{id}/enable", globalUser(warden.ActionUsersEnable), handleAdminUserDisable(logger, svc, false)},
+		{"DELETE /api/admin/users/{id}", globalUser(warden.ActionUsersDelete), handleAdminUserDelete(logger, svc)},
 		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(logger, svc)},
-		{"GET /api/users/{id}", needScoped(warden.ActionUsersRead, globalUserScope), handleUserByID(logger, svc)},
-		{"GET /api/users/{id}/orgs", needScoped(warden.ActionUsersRead, globalUserScope), handleUserByIDOrgs(logger, svc)},
+		{"GET /api/users", needScoped(warden.ActionUsersRead, nil), handleUserSearch(logger, svc, false)},
+		{"GET /api/users/search", needScoped(warden.ActionUsersRead, nil), handleUserSearch(logger, svc, true)},
+		{"GET /api/users/{id}", globalUser(warden.ActionUsersRead), handleUserByID(logger, svc)},
+		{"PUT /api/users/{id}", globalUser(warden.ActionUsersWrite), handleUserUpdate(logger, svc)},
+		{"GET /api/users/{id}/orgs", globalUser(warden.ActionUsersRead), handleUserByIDOrgs(logger, svc)},
 
 		// Orgs.
 		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(logger, svc)},
+		{"PUT /api/org", need(warden.ActionOrgsWrite), handleOrgUpdate(logger, svc, false)},
+		{"PUT /api/org/address", need(warden.ActionOrgsWrite), handleOrgAddress(logger, svc, false)},
 		{"POST /api/orgs", need(warden.ActionOrgsCreate), handleOrgCreate(logger, svc)},
+		{"GET /api/orgs", need(warden.ActionOrgsRead), handleOrgSearch(logger, svc)},
 		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(logger, svc)},
+		{"PUT /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsWrite)), handleOrgUpdate(logger, svc, true)},
+		{"PUT /api/orgs/{orgId}/address", inOrg(need(warden.ActionOrgsWrite)), handleOrgAddress(logger, svc, true)},
+		{"DELETE /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsDelete)), handleOrgDelete(logger, svc)},
 
 		// Org membership.
 		{"GET /api/org/users", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUsers(logger, svc, false)},
-		{"PATCH /api/org/users/{userId}", needScoped(warden.ActionOrgUsersWrite, idScope("users:id:", "userId")), handleOrgUserUpdate(logger, svc, false)},
+		{"GET /api/org/users/search", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUserSearch(logger, svc, false)},
+		{"GET /api/org/users/lookup", access{action: warden.ActionOrgUsersRead, scope: fixedScope(warden.ScopeUsersAll),
+			alsoAllow: []string{warden.ActionTeamsPermissionsWrite, "folders.permissions:write", "dashboards.permissions:write",
+				warden.ActionSAPermissionsWrite}}, handleOrgUserLookup(logger, svc)},
+		{"POST /api/org/users", needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll)), handleOrgUserAddCurrent(logger, svc)},
+		{"PATCH /api/org/users/{userId}", orgUser(warden.ActionOrgUsersWrite), handleOrgUserUpdate(logger, svc, false)},
+		{"DELETE /api/org/users/{userId}", orgUser(warden.ActionOrgUsersRemove), handleOrgUserRemoveCurrent(logger, svc)},
 		{"GET /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(logger, svc, true)},
+		{"GET /api/orgs/{orgId}/users/search", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUserSearch(logger, svc, true)},
 		{"POST /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), handleOrgUserAdd(logger, svc)},
-		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersWrite, idScope("users:id:", "userId"))), handleOrgUserUpdate(logger, svc, true)},
-		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(needScoped(warden.ActionOrgUsersRemove, idScope("users:id:", "userId"))), handleOrgUserRemove(logger, svc)},
+		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersWrite)), handleOrgUserUpdate(logger, svc, true)},
+		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersRemove)), handleOrgUserRemove(logger, svc)},
 
 		// Service accounts and their tokens.
 		{"POST /api/serviceaccounts", sa(warden.ActionSACreate, false), handleServiceAccountCreate(logger, svc)},
@@ -232,6 +263,14 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 			}
 			r.SetPathValue("id", strconv.FormatInt(id, 10))
 		}
+		if a.userParam != "" {
+			id, err := auth.svc.ResolveUserID(r.Context(), r.PathValue(a.userParam))
+			if err != nil {
+				writeError(w, r, auth.logger, err)
+				return
+			}
+			r.SetPathValue(a.userParam, strconv.FormatInt(id, 10))
+		}
 		if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
 			encode(w, http.StatusForbidden, message{"Permission denied"})
 			return
@@ -244,7 +283,7 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 					return
 				}
 			}
-			if !p.Permissions.Evaluate(a.action, scope) {
+			if !p.Permissions.Evaluate(a.action, scope) && !anyHeld(p.Permissions, a.alsoAllow) {
 				writeAccessDenied(w, r, a.action)
 				return
 			}
@@ -263,4 +302,14 @@ func usersOnly(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// anyHeld reports whether perms hold any of actions, with any scope.
+func anyHeld(perms warden.Permissions, actions []string) bool {
+	for _, a := range actions {
+		if perms.Evaluate(a, "") {
+			return true
+		}
+	}
+	return false
 }
