@@ -33,7 +33,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	var tk *Token
 	var u *User
 	var role OrgRole
-	var managed []*ManagedPermission
+	var granted []Permission
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		if tk, err = tx.FindTokenByHash(ctx, secret.Hash()); err != nil {
@@ -47,7 +47,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 			return err
 		}
 		role = m.Role
-		managed, err = tx.FindUserManagedPermissions(ctx, tk.OrgID, u.ID)
+		granted, err = managedPermissions(ctx, tx, tk.OrgID, u.ID)
 		return err
 	})
 	if IsNotFound(err) {
@@ -68,12 +68,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	case u.IsDisabled:
 		return nil, errDisabled
 	}
-	list := BasicRolePermissions(role, false)
-	for _, mp := range managed {
-		for _, a := range ManagedActions(mp.Resource, mp.Level) {
-			list = append(list, Permission{Action: a, Scope: mp.Resource + ":id:" + idString(mp.ResourceID)})
-		}
-	}
+	list := append(BasicRolePermissions(role, false), granted...)
 	s.lastUsed.record(tk, now)
 	return &Principal{
 		Kind: KindServiceAccount, UserID: u.ID, UID: u.UID, Login: u.Login, Email: u.Email, Name: u.Name,
