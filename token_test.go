@@ -451,6 +451,10 @@ func (tx tokTx) FindUserManagedPermissions(context.Context, int64, int64) ([]*Ma
 	return nil, nil
 }
 
+func (tx tokTx) FindUserTeams(context.Context, int64, int64) ([]*TeamMember, error) {
+	return nil, nil
+}
+
 func (tx tokTx) UpdateTokensLastUsed(_ context.Context, uses map[int64]time.Time) error {
 	if tx.s.flushed == nil {
 		tx.s.flushed = map[int64]time.Time{}
