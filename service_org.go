@@ -297,11 +297,42 @@ func (s *Service) DeleteOrg(ctx context.Context, orgID int64) error {
 		return Errorf(EINVALID, "Cannot delete your active organization")
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
+		// Members acting in this org by default move to their first remaining org, as when
+		// they are removed from their current org; otherwise they would be left with no org to
+		// act in.
+		members, _, err := tx.FindOrgUsers(ctx, OrgUserFilter{OrgID: orgID})
+		if err != nil {
+			return err
+		}
+		var moved []*User
+		for _, m := range members {
+			u, err := tx.FindUserByID(ctx, m.UserID)
+			if err != nil {
+				return err
+			}
+			if u.OrgID == orgID {
+				moved = append(moved, u)
+			}
+		}
 		if err := tx.DeleteOrg(ctx, orgID); err != nil {
 			if IsNotFound(err) {
 				return Errorf(ENOTFOUND, "Failed to delete organization. ID not found")
 			}
 			return err
+		}
+		for _, u := range moved {
+			orgs, err := tx.FindUserOrgs(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			u.OrgID = 0
+			if len(orgs) > 0 {
+				u.OrgID = orgs[0].OrgID
+			}
+			u.Updated = s.now()
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, "org.delete", "org", idString(orgID), "success", "")
 	})
