@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Authentication errors, worded as Grafana's newest versions answer them.
@@ -238,8 +239,28 @@ func (s *Service) PurgeExpired(ctx context.Context) error {
 		if _, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.SessionLifetime), now.Add(-s.cfg.SessionInactive)); err != nil {
 			return err
 		}
+		if err := tx.DeleteFormNoncesBefore(ctx, now.Add(-formNonceLifetime)); err != nil {
+			return err
+		}
 		return tx.DeleteLoginAttemptsBefore(ctx, now.Add(-2*s.cfg.BruteForceWindow))
 	})
+}
+
+// formNonceLifetime is how long a one-time form value is remembered: longer than anyone keeps
+// a form open before pressing Reload.
+const formNonceLifetime = 7 * 24 * time.Hour
+
+// ClaimFormNonce marks a one-time form value used. A value used before, or an empty or
+// oversized one, is EINVALID.
+func (s *Service) ClaimFormNonce(ctx context.Context, nonce string) error {
+	if len(nonce) < 16 || len(nonce) > 64 {
+		return Errorf(EINVALID, "form expired")
+	}
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.ClaimFormNonce(ctx, nonce, s.now()) })
+	if IsConflict(err) {
+		return Errorf(EINVALID, "form already submitted")
+	}
+	return err
 }
 
 // UserPrincipal builds the principal of a signed-in user acting in orgID (0 = the user's

@@ -49,6 +49,13 @@ func (s *Service) ServiceAccountPermissions(ctx context.Context, saID int64) ([]
 				}
 				rp.UserUID, rp.UserLogin, rp.UserEmail = u.UID, u.Login, u.Email
 			}
+			if g.TeamID != 0 {
+				t, err := tx.FindTeamByID(ctx, p.OrgID, g.TeamID)
+				if err != nil {
+					return err
+				}
+				rp.TeamName = t.Name
+			}
 			out = append(out, rp)
 		}
 		return nil

@@ -124,6 +124,10 @@ type Tx interface {
 	// UpdateTokensLastUsed records uses in one statement; it never moves a value backwards.
 	UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error
 
+	// One-time form values.
+	ClaimFormNonce(ctx context.Context, nonce string, at time.Time) error // ECONFLICT: used before
+	DeleteFormNoncesBefore(ctx context.Context, before time.Time) error
+
 	// Audit.
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	// FindAuditEntries returns the newest entries first, at most limit of them.

@@ -61,7 +61,8 @@ func safeRedirect(target string) bool {
 }
 
 // handleLogin handles "POST /login": it checks the credentials and sets the session cookie.
-func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options) http.Handler {
+// A form-encoded post comes from the sign-in page and is answered with pages and redirects.
+func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options, u *ui) http.Handler {
 	type request struct {
 		User     string `json:"user"`
 		Password string `json:"password"`
@@ -72,6 +73,10 @@ func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options) http.Ha
 	}
 	badLogin := warden.ErrorID(warden.EINVALID, "form-auth.invalid", "bad login data")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			u.handleUILoginForm(w, r)
+			return
+		}
 		req, err := decode[request](w, r, "bad login data")
 		if err != nil {
 			if err == errBodyTooLarge {

@@ -34,6 +34,12 @@ type access struct {
 	userParam string
 	// alsoAllow lists other actions that grant the route when held with any scope.
 	alsoAllow []string
+	// global evaluates the permission in the global org, where only server-admin grants
+	// count (Grafana's UseGlobalOrg).
+	global bool
+	// ui marks browser pages: no credentials redirect to the sign-in page, denials render an
+	// HTML page, and form posts must carry the CSRF token.
+	ui bool
 }
 
 // route is one entry of the route table.
@@ -100,16 +106,24 @@ func idScope(prefix, param string) func(*http.Request) (string, error) {
 	}
 }
 
+// page marks a browser route.
+func pageAccess(a access) access { a.ui = true; return a }
+
 // routes returns every route Warden serves. Read this first.
-func routes(opts Options) []route {
+func routes(opts Options, u *ui) []route {
 	logger, svc := opts.Logger, opts.Service
+	saPage := func(action string, scoped bool) access { return pageAccess(sa(action, scoped)) }
+	teamPage := func(action string, scoped bool) access { return pageAccess(teamAccess(action, scoped)) }
 	return []route{
 		// Health, metrics, sign-in.
 		{"GET /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
 		{"HEAD /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
 		{"GET /healthz", access{public: true}, handleHealthz()},
 		{"GET /metrics", access{public: true}, promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})},
-		{"POST /login", access{public: true}, handleLogin(logger, svc, opts)},
+		{"POST /login", access{public: true}, handleLogin(logger, svc, opts, u)},
+		{"GET /login", access{public: true}, u.handleUILoginPage()},
+		{"GET /public/", access{public: true}, handleStatic()},
+		{"GET /avatar/{hash}", access{public: true}, handleAvatar()},
 		{"GET /logout", access{public: true}, handleLogout(logger, svc, opts)},
 		{"GET /api/login/ping", signedIn(), handleLoginPing()},
 		{"GET /api/frontend/settings", signedIn(), handleFrontendSettings(opts)},
@@ -139,8 +153,8 @@ func routes(opts Options) []route {
 		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(logger, svc)},
 		{"PUT /api/org", need(warden.ActionOrgsWrite), handleOrgUpdate(logger, svc, false)},
 		{"PUT /api/org/address", need(warden.ActionOrgsWrite), handleOrgAddress(logger, svc, false)},
-		{"POST /api/orgs", need(warden.ActionOrgsCreate), handleOrgCreate(logger, svc)},
-		{"GET /api/orgs", need(warden.ActionOrgsRead), handleOrgSearch(logger, svc)},
+		{"POST /api/orgs", access{action: warden.ActionOrgsCreate, global: true}, handleOrgCreate(logger, svc)},
+		{"GET /api/orgs", access{action: warden.ActionOrgsRead, global: true}, handleOrgSearch(logger, svc)},
 		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(logger, svc)},
 		{"PUT /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsWrite)), handleOrgUpdate(logger, svc, true)},
 		{"PUT /api/orgs/{orgId}/address", inOrg(need(warden.ActionOrgsWrite)), handleOrgAddress(logger, svc, true)},
@@ -188,6 +202,31 @@ func routes(opts Options) []route {
 		{"DELETE /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberRemove(logger, svc)},
 		{"GET /api/user/teams", signedIn(), usersOnly(handleUserTeams(logger, svc))},
 
+		// The web UI: the same service calls, the same permissions.
+		{"GET /{$}", pageAccess(signedIn()), u.handleUIHome()},
+		{"GET /org/serviceaccounts", pageAccess(access{action: warden.ActionSARead, alsoAllow: []string{warden.ActionSACreate}, serviceAccount: true}), u.handleUISAList()},
+		{"GET /org/serviceaccounts/create", saPage(warden.ActionSACreate, false), u.handleUISACreatePage()},
+		{"POST /org/serviceaccounts/create", saPage(warden.ActionSACreate, false), u.handleUISACreate()},
+		{"GET /org/serviceaccounts/{id}", saPage(warden.ActionSARead, true), u.handleUISAPage()},
+		{"POST /org/serviceaccounts/{id}/name", saPage(warden.ActionSAWrite, true), u.handleUISAUpdate("name")},
+		{"POST /org/serviceaccounts/{id}/role", saPage(warden.ActionSAWrite, true), u.handleUISAUpdate("role")},
+		{"POST /org/serviceaccounts/{id}/disable", saPage(warden.ActionSAWrite, true), u.handleUISAUpdate("disable")},
+		{"POST /org/serviceaccounts/{id}/enable", saPage(warden.ActionSAWrite, true), u.handleUISAUpdate("enable")},
+		{"POST /org/serviceaccounts/{id}/delete", saPage(warden.ActionSADelete, true), u.handleUISAUpdate("delete")},
+		{"POST /org/serviceaccounts/{id}/tokens", saPage(warden.ActionSAWrite, true), u.handleUITokenCreate()},
+		{"POST /org/serviceaccounts/{id}/tokens/{tokenId}/delete", saPage(warden.ActionSAWrite, true), u.handleUITokenDelete()},
+		{"POST /org/serviceaccounts/{id}/permissions", saPage(warden.ActionSAPermissionsWrite, true), u.handleUISAPermission()},
+		{"GET /org/users", pageAccess(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), u.handleUIUsers()},
+		{"POST /org/users", pageAccess(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), u.handleUIUserAdd()},
+		{"POST /org/users/{userId}/role", pageAccess(orgUser(warden.ActionOrgUsersWrite)), u.handleUIUserChange(false)},
+		{"POST /org/users/{userId}/remove", pageAccess(orgUser(warden.ActionOrgUsersRemove)), u.handleUIUserChange(true)},
+		{"GET /org/teams", pageAccess(access{action: warden.ActionTeamsRead, alsoAllow: []string{warden.ActionTeamsCreate}}), u.handleUITeams()},
+		{"POST /org/teams", teamPage(warden.ActionTeamsCreate, false), u.handleUITeamCreate()},
+		{"GET /org/teams/{id}", teamPage(warden.ActionTeamsRead, true), u.handleUITeam()},
+		{"POST /org/teams/{id}/members", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("add")},
+		{"POST /org/teams/{id}/members/{userId}/remove", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("remove")},
+		{"POST /org/teams/{id}/delete", teamPage(warden.ActionTeamsDelete, true), u.handleUITeamChange("delete")},
+
 		// Access control.
 		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
 		{"GET /api/access-control/user/actions", signedIn(), handleUserActions()},
@@ -201,9 +240,10 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 	if opts.RootURL != nil {
 		root = opts.RootURL
 	}
+	u := newUI(opts)
 	auth := &authenticator{logger: opts.Logger, svc: opts.Service, basicAuth: opts.BasicAuth,
-		rootURL: root, cookieName: SessionCookie}
-	for _, rt := range routes(opts) {
+		rootURL: root, cookieName: SessionCookie, ui: u}
+	for _, rt := range routes(opts, u) {
 		if rt.access.serviceAccount && !opts.Service.ServiceAccountsEnabled() {
 			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
 		}
@@ -221,6 +261,9 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 	if a.public {
 		return next
 	}
+	if a.ui {
+		return guardPage(auth, a, next)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := auth.principal(r)
 		if err != nil {
@@ -231,21 +274,62 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 			writeAuthError(w, r, auth.logger, warden.ErrUnauthorized)
 			return
 		}
+		authorize(auth, a, p, next, w, r, func(err error) { writeError(w, r, auth.logger, err) },
+			func(action string) { writeAccessDenied(w, r, action) })
+	})
+}
+
+// guardPage guards a browser page: signed-out visitors go to the sign-in page and come back;
+// form posts must carry the CSRF token; denials and errors are pages, not JSON.
+func guardPage(auth *authenticator, a access, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := auth.principal(r)
+		if err != nil && warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+			auth.ui.renderError(w, r, err)
+			return
+		}
+		if p == nil {
+			if r.Method != http.MethodGet {
+				redirect(w, r, "/login")
+				return
+			}
+			http.Redirect(w, r, "/login?redirectTo="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+			return
+		}
+		if r.Method == http.MethodPost && !validCSRF(r) {
+			auth.ui.renderError(w, r, warden.Errorf(warden.EFORBIDDEN, "This form has expired. Reload the page and try again."))
+			return
+		}
+		ctx := warden.NewContextWithPrincipal(r.Context(), p)
+		authorize(auth, a, p, next, w, r.WithContext(ctx), func(err error) { auth.ui.renderError(w, r.WithContext(ctx), err) },
+			func(action string) {
+				auth.ui.renderError(w, r.WithContext(ctx), warden.Errorf(warden.EFORBIDDEN,
+					"You need additional permissions to open this page (%s).", action))
+			})
+	})
+}
+
+// authorize runs the route's permission check for principal p and calls next when it passes.
+func authorize(auth *authenticator, a access, p *warden.Principal, next http.Handler, w http.ResponseWriter, r *http.Request,
+	fail func(error), deny func(action string)) {
+	{
+		var err error
+		// Cookie-authenticated writes must come from Warden's own pages (CVE-2022-21703).
 		if ri := infoFrom(r); ri != nil {
 			ri.callerID = string(p.Kind) + ":" + strconv.FormatInt(p.UserID, 10)
 		}
 		if p.AuthMethod == "session" && !isSafeMethod(r.Method) && !auth.sameOrigin(r) {
-			encode(w, http.StatusForbidden, message{"origin not allowed"})
+			fail(warden.Errorf(warden.EFORBIDDEN, "origin not allowed"))
 			return
 		}
 		if a.orgParam != "" {
 			orgID, err := strconv.ParseInt(r.PathValue(a.orgParam), 10, 64)
 			if err != nil || orgID <= 0 {
-				writeAccessDenied(w, r, a.action)
+				deny(a.action)
 				return
 			}
 			if p, err = auth.svc.InOrg(r.Context(), p, orgID); err != nil {
-				writeError(w, r, auth.logger, err)
+				fail(err)
 				return
 			}
 		}
@@ -258,7 +342,7 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 			}
 			id, err := resolve(ctx, r.PathValue("id"))
 			if err != nil {
-				writeError(w, r, auth.logger, err)
+				fail(err)
 				return
 			}
 			r.SetPathValue("id", strconv.FormatInt(id, 10))
@@ -266,30 +350,35 @@ func guard(auth *authenticator, a access, next http.Handler) http.Handler {
 		if a.userParam != "" {
 			id, err := auth.svc.ResolveUserID(r.Context(), r.PathValue(a.userParam))
 			if err != nil {
-				writeError(w, r, auth.logger, err)
+				fail(err)
 				return
 			}
 			r.SetPathValue(a.userParam, strconv.FormatInt(id, 10))
 		}
+		if a.global {
+			gp := *p
+			gp.Permissions = warden.NewPermissions(warden.BasicRolePermissions("", p.IsUser() && p.IsServerAdmin))
+			p = &gp
+		}
 		if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
-			encode(w, http.StatusForbidden, message{"Permission denied"})
+			fail(warden.Errorf(warden.EFORBIDDEN, "Permission denied"))
 			return
 		}
 		if a.action != "" {
 			scope := ""
 			if a.scope != nil {
 				if scope, err = a.scope(r); err != nil {
-					writeError(w, r, auth.logger, err)
+					fail(err)
 					return
 				}
 			}
 			if !p.Permissions.Evaluate(a.action, scope) && !anyHeld(p.Permissions, a.alsoAllow) {
-				writeAccessDenied(w, r, a.action)
+				deny(a.action)
 				return
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)))
-	})
+	}
 }
 
 // usersOnly answers 304 with no body to identities that are not human users, as Grafana's

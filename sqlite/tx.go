@@ -631,3 +631,15 @@ func (t *Tx) FindAuditEntries(ctx context.Context, limit int) ([]*warden.AuditEn
 	}
 	return out, rows.Err()
 }
+
+// ClaimFormNonce records a one-time form value; ECONFLICT when it was used before.
+func (t *Tx) ClaimFormNonce(ctx context.Context, nonce string, at time.Time) error {
+	_, err := t.exec(ctx, "INSERT INTO form_nonce (nonce, created) VALUES (?, ?)", nonce, unix(at))
+	return err
+}
+
+// DeleteFormNoncesBefore forgets old form values.
+func (t *Tx) DeleteFormNoncesBefore(ctx context.Context, before time.Time) error {
+	_, err := t.exec(ctx, "DELETE FROM form_nonce WHERE created < ?", unix(before))
+	return err
+}

@@ -1,0 +1,597 @@
+package http
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// handleUILoginPage handles "GET /login": the sign-in form.
+func (u *ui) handleUILoginPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, _ := u.currentUser(r); p != nil {
+			redirect(w, r, safeTarget(r.URL.Query().Get("redirectTo")))
+			return
+		}
+		token := ensureCSRFCookie(w, r, secureCookie(r, u.opts))
+		u.render(w, r, http.StatusOK, "login.html", page{Title: "Sign in", CSRF: token,
+			Data: map[string]string{"RedirectTo": safeTarget(r.URL.Query().Get("redirectTo"))}})
+	})
+}
+
+// currentUser returns the signed-in user of a request, if any (for pages that also work
+// signed out).
+func (u *ui) currentUser(r *http.Request) (*warden.Principal, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	usr, _, err := u.svc.AuthenticateSession(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	return u.svc.UserPrincipal(r.Context(), usr, 0)
+}
+
+// safeTarget returns target when it is a local path, else "/".
+func safeTarget(target string) string {
+	if target == "" || !safeRedirect(target) {
+		return "/"
+	}
+	return target
+}
+
+// handleUILoginForm handles a form-encoded "POST /login" from the sign-in page.
+func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) {
+	target := safeTarget(r.PostFormValue("redirectTo"))
+	fail := func(status int, msg string) {
+		token := ensureCSRFCookie(w, r, secureCookie(r, u.opts))
+		u.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg,
+			Data: map[string]string{"RedirectTo": target, "User": r.PostFormValue("user")}})
+	}
+	if !validCSRF(r) {
+		fail(http.StatusForbidden, "Your sign-in form expired. Please try again.")
+		return
+	}
+	user, pass := r.PostFormValue("user"), r.PostFormValue("password")
+	if user == "" || pass == "" {
+		fail(http.StatusBadRequest, "Enter your email or username and your password.")
+		return
+	}
+	_, token, err := u.svc.Login(r.Context(), user, pass, r.UserAgent())
+	if err != nil {
+		switch warden.ErrorCode(err) {
+		case warden.EUNAUTHORIZED:
+			msg := "Invalid username or password."
+			var e *warden.Error
+			if errors.As(err, &e) && e.MessageID == "identity.disabled" {
+				msg = "This account is disabled. Ask an administrator to enable it."
+			}
+			fail(http.StatusUnauthorized, msg)
+		case warden.ETOOMANY:
+			fail(http.StatusTooManyRequests, "Too many failed sign-ins from your address. Wait a few minutes and try again.")
+		default:
+			u.renderError(w, r, err)
+		}
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(u.opts.SessionLifetime / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, u.opts)})
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1})
+	redirect(w, r, target)
+}
+
+// handleUIHome handles "GET /{$}".
+func (u *ui) handleUIHome() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := warden.PrincipalFromContext(r.Context())
+		if navFor(p, u.svc.ServiceAccountsEnabled()).ServiceAccounts {
+			redirect(w, r, "/org/serviceaccounts")
+			return
+		}
+		orgs, err := u.svc.UserOrgs(r.Context(), p.UserID)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		u.render(w, r, http.StatusOK, "home.html", page{Title: "Home", Data: orgs})
+	})
+}
+
+// ---- service accounts ----
+
+type saRow struct {
+	*warden.ServiceAccount
+	CanWrite, CanDelete bool
+}
+
+type saListData struct {
+	Query, Filter string
+	Rows          []saRow
+	Total         int
+	Page, Pages   int
+	CanCreate     bool
+	PrevURL       string
+	NextURL       string
+}
+
+const uiPerPage = 30
+
+// handleUISAList handles "GET /org/serviceaccounts".
+func (u *ui) handleUISAList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := warden.PrincipalFromContext(r.Context())
+		q := r.URL.Query()
+		d := saListData{Query: strings.TrimSpace(q.Get("query")), Filter: q.Get("filter"),
+			CanCreate: p.Permissions.Evaluate(warden.ActionSACreate, "")}
+		pg := queryInt(r, "page", 1)
+		if pg < 1 || pg > 1<<20 {
+			pg = 1
+		}
+		f := warden.ServiceAccountFilter{Query: d.Query, Offset: (pg - 1) * uiPerPage, Limit: uiPerPage}
+		switch d.Filter {
+		case "expired":
+			f.ExpiredTokensAt = u.svc.Now()
+		case "disabled":
+			f.Disabled = true
+		default:
+			d.Filter = "all"
+		}
+		list, total, err := u.svc.SearchServiceAccounts(r.Context(), f)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		d.Total, d.Page = total, pg
+		d.Pages = max(1, (total+uiPerPage-1)/uiPerPage)
+		link := func(n int) string {
+			v := url.Values{"page": {strconv.Itoa(n)}, "filter": {d.Filter}}
+			if d.Query != "" {
+				v.Set("query", d.Query)
+			}
+			return "/org/serviceaccounts?" + v.Encode()
+		}
+		if pg > 1 {
+			d.PrevURL = link(pg - 1)
+		}
+		if pg < d.Pages {
+			d.NextURL = link(pg + 1)
+		}
+		for _, a := range list {
+			scope := warden.ScopeServiceAccount(a.ID)
+			d.Rows = append(d.Rows, saRow{ServiceAccount: a, CanWrite: p.Permissions.Evaluate(warden.ActionSAWrite, scope),
+				CanDelete: p.Permissions.Evaluate(warden.ActionSADelete, scope)})
+		}
+		u.render(w, r, http.StatusOK, "sa_list.html", page{Title: "Service accounts", Active: "serviceaccounts", Data: d})
+	})
+}
+
+// handleUISACreatePage handles "GET /org/serviceaccounts/create".
+func (u *ui) handleUISACreatePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.render(w, r, http.StatusOK, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts",
+			Data: map[string]any{"Role": warden.RoleViewer}})
+	})
+}
+
+// handleUISACreate handles "POST /org/serviceaccounts/create".
+func (u *ui) handleUISACreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		role, ok := warden.ParseOrgRole(r.PostFormValue("role"))
+		again := func(status int, nameErr, topErr string) {
+			u.render(w, r, status, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts", Error: topErr,
+				Data: map[string]any{"Name": r.PostFormValue("name"), "Role": role, "NameError": nameErr}})
+		}
+		if !ok {
+			role = warden.RoleViewer
+			again(http.StatusBadRequest, "", "Choose one of the listed roles.")
+			return
+		}
+		if name == "" {
+			again(http.StatusBadRequest, "Display name is required", "")
+			return
+		}
+		a, err := u.svc.CreateServiceAccount(r.Context(), name, &role, false)
+		if err != nil {
+			switch warden.ErrorMessage(err) {
+			case "service account already exists":
+				again(http.StatusBadRequest, "A service account with this name already exists. Choose another name.", "")
+			default:
+				if status := errorStatus(err); status < 500 {
+					again(status, "", plainError(err))
+					return
+				}
+				u.renderError(w, r, err)
+			}
+			return
+		}
+		setFlash(w, "Service account "+a.Name+" created.")
+		redirect(w, r, "/org/serviceaccounts/"+strconv.FormatInt(a.ID, 10))
+	})
+}
+
+// plainError words an error for a person.
+func plainError(err error) string {
+	msg := warden.ErrorMessage(err)
+	switch msg {
+	case "can not assign a role higher than user's role", "Cannot assign a role higher than user's role":
+		return "You cannot give a role higher than your own."
+	case warden.ErrTokenExpiryLimit.Message:
+		return "The expiration date is later than this server allows for tokens. Choose an earlier date."
+	case "service account token with given name already exists in the organization":
+		return "A token with this name already exists in this organization. Choose another name."
+	case "invalid SecondsToLive value":
+		return "The expiration date must be in the future."
+	}
+	if msg == "" {
+		return "Something went wrong."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + strings.Repeat(".", boolInt(!strings.HasSuffix(msg, ".")))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type tokenRow struct {
+	*warden.Token
+	Expires  string // "Never", "Expires in N days", "Expired" or a date
+	Expired  bool
+	LastUsed string
+}
+
+type permRow struct {
+	*warden.ResourcePermission
+	Kind  string // "user" or "team"
+	Label string
+}
+
+type saPageData struct {
+	SA                  *warden.ServiceAccount
+	Tokens              []tokenRow
+	Perms               []permRow
+	CanWrite, CanDelete bool
+	CanReadPerms        bool
+	CanWritePerms       bool
+	Users               []*warden.OrgUser
+	Teams               []*warden.Team
+	MinDate, MaxDate    string
+	DayLimit            int
+	Nonce               string
+	EditName            bool
+	Created             *createdToken
+	TokenName           string
+	TokenError          string
+	Expiration          string
+	ExpirationDate      string
+}
+
+type createdToken struct {
+	Name string
+	Key  string
+}
+
+func expiresText(t *warden.Token, now time.Time) (string, bool) {
+	if t.Expires.IsZero() {
+		return "Never", false
+	}
+	if !t.Expires.After(now) {
+		return "Expired", true
+	}
+	left := t.Expires.Sub(now)
+	if left < 7*24*time.Hour {
+		days := int(math.Ceil(left.Hours() / 24))
+		if days == 1 {
+			return "Expires in 1 day", false
+		}
+		return "Expires in " + strconv.Itoa(days) + " days", false
+	}
+	return t.Expires.UTC().Format("2006-01-02"), false
+}
+
+// saPage gathers what the service-account page shows.
+func (u *ui) saPage(r *http.Request, id int64) (*saPageData, error) {
+	ctx := r.Context()
+	p := warden.PrincipalFromContext(ctx)
+	a, err := u.svc.FindServiceAccount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	scope := warden.ScopeServiceAccount(a.ID)
+	d := &saPageData{SA: a, CanWrite: p.Permissions.Evaluate(warden.ActionSAWrite, scope),
+		CanDelete:     p.Permissions.Evaluate(warden.ActionSADelete, scope),
+		CanReadPerms:  p.Permissions.Evaluate(warden.ActionSAPermissionsRead, scope),
+		CanWritePerms: p.Permissions.Evaluate(warden.ActionSAPermissionsWrite, scope),
+		DayLimit:      u.svc.Config().TokenExpirationDayLimit, Expiration: "never"}
+	tokens, err := u.svc.ListTokens(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := u.svc.Now().UTC()
+	for _, t := range tokens {
+		row := tokenRow{Token: t, LastUsed: "Never"}
+		row.Expires, row.Expired = expiresText(t, now)
+		if !t.LastUsedAt.IsZero() {
+			row.LastUsed = t.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		d.Tokens = append(d.Tokens, row)
+	}
+	d.MinDate = now.AddDate(0, 0, 1).Format("2006-01-02")
+	if d.DayLimit > 0 {
+		// The last UTC day SPEC §2.8 step 5 accepts.
+		d.MaxDate = now.AddDate(0, 0, d.DayLimit).Format("2006-01-02")
+		d.Expiration = "date"
+	}
+	if d.CanReadPerms {
+		perms, err := u.svc.ServiceAccountPermissions(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		var teams []*warden.Team
+		if d.CanWritePerms {
+			teams, _, err = u.svc.SearchTeams(warden.NewContextWithPrincipal(ctx, teamReader(p)), warden.TeamFilter{Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+		}
+		for _, rp := range perms {
+			row := permRow{ResourcePermission: rp, Kind: "user", Label: rp.UserLogin}
+			if rp.TeamID != 0 {
+				row.Kind, row.Label = "team", rp.TeamName
+			}
+			d.Perms = append(d.Perms, row)
+		}
+		if d.CanWritePerms {
+			d.Teams = teams
+			d.Users, _, err = u.svc.OrgUsers(ctx, warden.OrgUserFilter{OrgID: p.OrgID, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// teamReader returns p able to list every team of its org: choosing a team for a permission
+// needs the names, and whoever may grant permissions on the account may see them.
+func teamReader(p *warden.Principal) *warden.Principal {
+	cp := *p
+	cp.Permissions = warden.NewPermissions([]warden.Permission{{Action: warden.ActionTeamsRead, Scope: warden.ScopeTeamsAll}})
+	return &cp
+}
+
+func (u *ui) saID(r *http.Request) (int64, error) { return pathID(r, "id") }
+
+// handleUISAPage handles "GET /org/serviceaccounts/{id}".
+func (u *ui) handleUISAPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := u.saID(r)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		d, err := u.saPage(r, id)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		d.EditName = r.URL.Query().Get("edit") == "name" && d.CanWrite
+		d.Nonce = newNonce()
+		u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+	})
+}
+
+// newNonce returns a one-time form value for the token form.
+func newNonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func saURL(id int64) string { return "/org/serviceaccounts/" + strconv.FormatInt(id, 10) }
+
+// handleUISAUpdate handles "POST /org/serviceaccounts/{id}/{action}" for name, role,
+// disable, enable and delete.
+func (u *ui) handleUISAUpdate(action string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := u.saID(r)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		var upd warden.ServiceAccountUpdate
+		flash := ""
+		switch action {
+		case "name":
+			n := strings.TrimSpace(r.PostFormValue("name"))
+			if n == "" {
+				setFlash(w, "Display name is required")
+				redirect(w, r, saURL(id)+"?edit=name")
+				return
+			}
+			upd.Name, flash = &n, "Name saved."
+		case "role":
+			role, ok := warden.ParseOrgRole(r.PostFormValue("role"))
+			if !ok {
+				u.renderError(w, r, warden.Errorf(warden.EINVALID, "Choose one of the listed roles."))
+				return
+			}
+			upd.Role, flash = &role, "Role changed to "+string(role)+"."
+		case "disable", "enable":
+			v := action == "disable"
+			upd.IsDisabled = &v
+			flash = "Service account " + action + "d."
+		case "delete":
+			if err := u.svc.DeleteServiceAccount(r.Context(), id); err != nil {
+				u.renderError(w, r, err)
+				return
+			}
+			setFlash(w, "Service account deleted.")
+			redirect(w, r, "/org/serviceaccounts")
+			return
+		}
+		if _, err := u.svc.UpdateServiceAccount(r.Context(), id, upd); err != nil {
+			if errorStatus(err) < 500 {
+				setFlash(w, plainError(err))
+				redirect(w, r, back(r, saURL(id)))
+				return
+			}
+			u.renderError(w, r, err)
+			return
+		}
+		setFlash(w, flash)
+		redirect(w, r, back(r, saURL(id)))
+	})
+}
+
+// back returns the form's "back" field when it is a local path, else def: list rows post
+// from the list and return there.
+func back(r *http.Request, def string) string {
+	if b := r.PostFormValue("back"); b != "" && safeRedirect(b) {
+		return b
+	}
+	return def
+}
+
+// handleUITokenCreate handles "POST /org/serviceaccounts/{id}/tokens", the no-JavaScript way
+// of adding a token (the dialog uses the JSON API). Its response shows the token once and is
+// never cached; a one-time form nonce makes Reload or a resubmitted form land on the account
+// page instead of creating or showing another token.
+func (u *ui) handleUITokenCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := u.saID(r)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		if err := u.svc.ClaimFormNonce(r.Context(), r.PostFormValue("nonce")); err != nil {
+			setFlash(w, "That token was already generated. It is shown only once; add a new token if you need one.")
+			redirect(w, r, saURL(id))
+			return
+		}
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		expiration := r.PostFormValue("expiration")
+		date := r.PostFormValue("expirationDate")
+		fail := func(msg string) {
+			d, err := u.saPage(r, id)
+			if err != nil {
+				u.renderError(w, r, err)
+				return
+			}
+			d.Nonce, d.TokenName, d.TokenError, d.Expiration, d.ExpirationDate = newNonce(), r.PostFormValue("name"), msg, expiration, date
+			u.render(w, r, http.StatusBadRequest, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+		}
+		if name == "" {
+			fail("Display name is required")
+			return
+		}
+		var seconds int64
+		if expiration == "date" {
+			day, err := time.Parse("2006-01-02", date)
+			if err != nil {
+				fail("Choose an expiration date.")
+				return
+			}
+			// Without JavaScript the browser's time zone is unknown: the token lasts to the end
+			// of that day in UTC.
+			end := day.AddDate(0, 0, 1).Add(-time.Second)
+			seconds = int64(math.Ceil(end.Sub(u.svc.Now()).Seconds()))
+			if seconds <= 0 {
+				fail("The expiration date must be in the future.")
+				return
+			}
+		}
+		tk, secret, err := u.svc.IssueToken(r.Context(), id, name, seconds)
+		if err != nil {
+			if errorStatus(err) < 500 {
+				fail(plainError(err))
+				return
+			}
+			u.renderError(w, r, err)
+			return
+		}
+		d, err := u.saPage(r, id)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		d.Nonce = newNonce()
+		d.Created = &createdToken{Name: tk.Name, Key: secret.Reveal()}
+		u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+	})
+}
+
+// handleUITokenDelete handles "POST /org/serviceaccounts/{id}/tokens/{tokenId}/delete".
+func (u *ui) handleUITokenDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := u.saID(r)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		tokenID, err := pathID(r, "tokenId")
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		if err := u.svc.DeleteToken(r.Context(), id, tokenID); err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		setFlash(w, "Token deleted.")
+		redirect(w, r, saURL(id))
+	})
+}
+
+// handleUISAPermission handles "POST /org/serviceaccounts/{id}/permissions": grant a user or a
+// team Edit or Admin, or remove it (level "").
+func (u *ui) handleUISAPermission() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := u.saID(r)
+		if err != nil {
+			u.renderError(w, r, err)
+			return
+		}
+		level := warden.ManagedLevel(r.PostFormValue("permission"))
+		principal := r.PostFormValue("principal") // "user:<id>" or "team:<id>"
+		kind, rawID, _ := strings.Cut(principal, ":")
+		pid, perr := strconv.ParseInt(rawID, 10, 64)
+		if perr != nil || (kind != "user" && kind != "team") {
+			setFlash(w, "Choose a user or a team.")
+			redirect(w, r, saURL(id))
+			return
+		}
+		if kind == "user" {
+			_, err = u.svc.SetServiceAccountUserPermission(r.Context(), id, pid, level)
+		} else {
+			_, err = u.svc.SetServiceAccountTeamPermission(r.Context(), id, pid, level)
+		}
+		if err != nil {
+			if errorStatus(err) < 500 {
+				setFlash(w, plainError(err))
+				redirect(w, r, saURL(id))
+				return
+			}
+			u.renderError(w, r, err)
+			return
+		}
+		if level == "" {
+			setFlash(w, "Permission removed.")
+		} else {
+			setFlash(w, "Permission saved.")
+		}
+		redirect(w, r, saURL(id))
+	})
+}
