@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Service-account errors, with Grafana's message ids (SPEC §2.9).
@@ -26,6 +27,17 @@ var (
 
 // MaxTokensListed caps GET …/tokens, as Grafana does.
 const MaxTokensListed = 300
+
+// MaxNameLen bounds names of service accounts, tokens, teams and orgs, as Grafana's columns
+// (190 characters) do; Warden refuses longer ones with 400 instead of a database error.
+const MaxNameLen = 190
+
+func checkNameLen(name string) error {
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return Errorf(EINVALID, "name is too long (at most %d characters)", MaxNameLen)
+	}
+	return nil
+}
 
 // Subscribe registers fn to be called after every committed change. Listeners run
 // synchronously and must be quick.
@@ -102,6 +114,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, name string, role *O
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, Errorf(EINVALID, "Bad request data")
+	}
+	if err := checkNameLen(name); err != nil {
+		return nil, err
 	}
 	login := ServiceAccountLogin(p.OrgID, name)
 	uid, err := s.newUID()
@@ -212,6 +227,9 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, id int64, upd Servic
 		n := strings.TrimSpace(*upd.Name)
 		if n == "" {
 			return nil, Errorf(EINVALID, "Bad request data")
+		}
+		if err := checkNameLen(n); err != nil {
+			return nil, err
 		}
 		upd.Name = &n
 	}
@@ -351,6 +369,9 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, Secret{}, Errorf(EINVALID, "Bad request data")
+	}
+	if err := checkNameLen(name); err != nil {
+		return nil, Secret{}, err
 	}
 	if max := s.cfg.APIKeyMaxSecondsToLive; max >= 0 {
 		if secondsToLive == 0 {

@@ -31,6 +31,9 @@ func (s *Service) CreateOrg(ctx context.Context, name string) (*Org, error) {
 	if name == "" {
 		return nil, Errorf(EINVALID, "bad request data")
 	}
+	if err := checkNameLen(name); err != nil {
+		return nil, err
+	}
 	p := PrincipalFromContext(ctx)
 	now := s.now()
 	org := &Org{Name: name, Created: now, Updated: now}
@@ -263,6 +266,9 @@ func (s *Service) UpdateOrg(ctx context.Context, orgID int64, name string, addre
 	name = strings.TrimSpace(name)
 	if name == "" && address == nil {
 		return Errorf(EINVALID, "bad request data")
+	}
+	if err := checkNameLen(name); err != nil {
+		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		org, err := tx.FindOrgByID(ctx, orgID)

@@ -67,12 +67,56 @@ func (s *Service) ServiceAccountPermissions(ctx context.Context, saID int64) ([]
 // caller's org, or removes the user's grant when level is "". Only users of the account's org
 // can hold one. It reports whether a grant was removed.
 func (s *Service) SetServiceAccountUserPermission(ctx context.Context, saID, userID int64, level ManagedLevel) (removed bool, err error) {
+	return s.setServiceAccountPermission(ctx, saID, &ManagedPermission{UserID: userID, Level: level},
+		func(tx Tx, orgID int64) error {
+			u, err := tx.FindUserByID(ctx, userID)
+			if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
+				return Errorf(EINVALID, "user not found")
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.FindOrgUser(ctx, orgID, userID); err != nil {
+				if IsNotFound(err) {
+					return Errorf(EINVALID, "user is not a member of the service account's organization")
+				}
+				return err
+			}
+			return nil
+		})
+}
+
+// SetServiceAccountTeamPermission grants a team of the account's org Edit or Admin on a service
+// account, or removes the grant when level is "".
+func (s *Service) SetServiceAccountTeamPermission(ctx context.Context, saID, teamID int64, level ManagedLevel) (removed bool, err error) {
+	return s.setServiceAccountPermission(ctx, saID, &ManagedPermission{TeamID: teamID, Level: level},
+		func(tx Tx, orgID int64) error {
+			if _, err := tx.FindTeamByID(ctx, orgID, teamID); err != nil {
+				if IsNotFound(err) {
+					return Errorf(EINVALID, "team not found in the service account's organization")
+				}
+				return err
+			}
+			return nil
+		})
+}
+
+// setServiceAccountPermission sets or removes (Level "") the grant of mp's user or team on a
+// service account of the caller's org, after checkHolder has vetted the holder in that org.
+func (s *Service) setServiceAccountPermission(ctx context.Context, saID int64, mp *ManagedPermission,
+	checkHolder func(tx Tx, orgID int64) error) (removed bool, err error) {
 	p, err := callerOrg(ctx)
 	if err != nil {
 		return false, ErrServiceAccountNotFound
 	}
-	if level != "" && ManagedActions(ResourceServiceAccounts, level) == nil {
+	if mp.Level != "" && ManagedActions(ResourceServiceAccounts, mp.Level) == nil {
 		return false, Errorf(EINVALID, "invalid permission")
+	}
+	now := s.now()
+	mp.OrgID, mp.Resource, mp.ResourceID, mp.Created, mp.Updated = p.OrgID, ResourceServiceAccounts, saID, now, now
+	holder := "user=" + idString(mp.UserID)
+	if mp.TeamID != 0 {
+		holder = "team=" + idString(mp.TeamID)
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.FindServiceAccount(ctx, p.OrgID, saID); err != nil {
@@ -81,23 +125,10 @@ func (s *Service) SetServiceAccountUserPermission(ctx context.Context, saID, use
 			}
 			return err
 		}
-		u, err := tx.FindUserByID(ctx, userID)
-		if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
-			return Errorf(EINVALID, "user not found")
-		}
-		if err != nil {
+		if err := checkHolder(tx, p.OrgID); err != nil {
 			return err
 		}
-		if _, err := tx.FindOrgUser(ctx, p.OrgID, userID); err != nil {
-			if IsNotFound(err) {
-				return Errorf(EINVALID, "user is not a member of the service account's organization")
-			}
-			return err
-		}
-		now := s.now()
-		mp := &ManagedPermission{OrgID: p.OrgID, Resource: ResourceServiceAccounts, ResourceID: saID, UserID: userID,
-			Level: level, Created: now, Updated: now}
-		if level == "" {
+		if mp.Level == "" {
 			removed = true
 			if err := tx.RemoveManagedPermission(ctx, mp); err != nil {
 				return err
@@ -106,11 +137,11 @@ func (s *Service) SetServiceAccountUserPermission(ctx context.Context, saID, use
 			return err
 		}
 		return s.audit(ctx, tx, "serviceaccount.permission.set", "serviceaccount", idString(saID), "success",
-			"user="+idString(userID)+" permission="+string(level))
+			holder+" permission="+string(mp.Level))
 	})
 	if err != nil {
 		return false, err
 	}
-	s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, UserID: userID, ServiceAccountID: saID})
+	s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, UserID: mp.UserID, ServiceAccountID: saID})
 	return removed, nil
 }

@@ -47,6 +47,9 @@ func (s *Service) CreateTeam(ctx context.Context, name, email string) (*Team, er
 	if name == "" {
 		return nil, Errorf(EINVALID, "bad request data")
 	}
+	if err := checkNameLen(name); err != nil {
+		return nil, err
+	}
 	uid, err := s.newUID()
 	if err != nil {
 		return nil, err
@@ -146,6 +149,9 @@ func (s *Service) UpdateTeam(ctx context.Context, id int64, name, email string) 
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return Errorf(EINVALID, "bad request data")
+	}
+	if err := checkNameLen(name); err != nil {
+		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
 		t, err := tx.FindTeamByID(ctx, p.OrgID, id)
@@ -302,48 +308,4 @@ func (s *Service) RemoveTeamMember(ctx context.Context, teamID, userID int64) er
 	}
 	s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, UserID: userID})
 	return nil
-}
-
-// SetServiceAccountTeamPermission grants a team of the account's org Edit or Admin on a service
-// account, or removes the grant when level is "".
-func (s *Service) SetServiceAccountTeamPermission(ctx context.Context, saID, teamID int64, level ManagedLevel) (removed bool, err error) {
-	p, err := callerOrg(ctx)
-	if err != nil {
-		return false, ErrServiceAccountNotFound
-	}
-	if level != "" && ManagedActions(ResourceServiceAccounts, level) == nil {
-		return false, Errorf(EINVALID, "invalid permission")
-	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.FindServiceAccount(ctx, p.OrgID, saID); err != nil {
-			if IsNotFound(err) {
-				return ErrServiceAccountNotFound
-			}
-			return err
-		}
-		if _, err := tx.FindTeamByID(ctx, p.OrgID, teamID); err != nil {
-			if IsNotFound(err) {
-				return Errorf(EINVALID, "team not found in the service account's organization")
-			}
-			return err
-		}
-		now := s.now()
-		mp := &ManagedPermission{OrgID: p.OrgID, Resource: ResourceServiceAccounts, ResourceID: saID, TeamID: teamID,
-			Level: level, Created: now, Updated: now}
-		if level == "" {
-			removed = true
-			if err := tx.RemoveManagedPermission(ctx, mp); err != nil {
-				return err
-			}
-		} else if err := tx.SetManagedPermission(ctx, mp); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "serviceaccount.permission.set", "serviceaccount", idString(saID), "success",
-			"team="+idString(teamID)+" permission="+string(level))
-	})
-	if err != nil {
-		return false, err
-	}
-	s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, ServiceAccountID: saID})
-	return removed, nil
 }

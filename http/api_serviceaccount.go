@@ -384,10 +384,15 @@ func handleSAPermissionsList(logger *slog.Logger, svc *warden.Service) http.Hand
 	})
 }
 
-// handleSAPermissionsSetUser handles "POST /api/access-control/serviceaccounts/{id}/users/{userId}".
-func handleSAPermissionsSetUser(logger *slog.Logger, svc *warden.Service) http.Handler {
+// handleSAPermissionsSet handles "POST /api/access-control/serviceaccounts/{id}/users/{userId}"
+// and ".../teams/{teamId}": param names the holder's path value.
+func handleSAPermissionsSet(logger *slog.Logger, svc *warden.Service, param string) http.Handler {
 	type request struct {
 		Permission string `json:"permission"`
+	}
+	set := svc.SetServiceAccountUserPermission
+	if param == "teamId" {
+		set = svc.SetServiceAccountTeamPermission
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")
@@ -395,7 +400,7 @@ func handleSAPermissionsSetUser(logger *slog.Logger, svc *warden.Service) http.H
 			writeError(w, r, logger, err)
 			return
 		}
-		userID, err := pathID(r, "userId")
+		holder, err := pathID(r, param)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -405,7 +410,7 @@ func handleSAPermissionsSetUser(logger *slog.Logger, svc *warden.Service) http.H
 			writeError(w, r, logger, err)
 			return
 		}
-		removed, err := svc.SetServiceAccountUserPermission(r.Context(), id, userID, warden.ManagedLevel(req.Permission))
+		removed, err := set(r.Context(), id, holder, warden.ManagedLevel(req.Permission))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

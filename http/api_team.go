@@ -288,37 +288,3 @@ func handleUserTeams(logger *slog.Logger, svc *warden.Service) http.Handler {
 		encode(w, http.StatusOK, out)
 	})
 }
-
-// handleSAPermissionsSetTeam handles "POST /api/access-control/serviceaccounts/{id}/teams/{teamId}".
-func handleSAPermissionsSetTeam(logger *slog.Logger, svc *warden.Service) http.Handler {
-	type request struct {
-		Permission string `json:"permission"`
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		teamID, err := pathID(r, "teamId")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		req, err := decode[request](w, r, "bad request data")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		removed, err := svc.SetServiceAccountTeamPermission(r.Context(), id, teamID, warden.ManagedLevel(req.Permission))
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if removed {
-			encode(w, http.StatusOK, message{"Permission removed"})
-			return
-		}
-		encode(w, http.StatusOK, message{"Permission updated"})
-	})
-}

@@ -187,8 +187,8 @@ func routes(opts Options, u *ui) []route {
 		{"DELETE /api/serviceaccounts/{id}/tokens/{tokenId}", sa(warden.ActionSAWrite, true), handleTokenDelete(logger, svc)},
 		{"GET /api/access-control/serviceaccounts/description", sa(warden.ActionSAPermissionsRead, false), handleSAPermissionsDescription()},
 		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(logger, svc)},
-		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetUser(logger, svc)},
-		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetTeam(logger, svc)},
+		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(logger, svc, "userId")},
+		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(logger, svc, "teamId")},
 
 		// Teams.
 		{"POST /api/teams", teamAccess(warden.ActionTeamsCreate, false), handleTeamCreate(logger, svc)},
