@@ -82,10 +82,46 @@ func ParseSecret(s string) (Secret, bool) {
 		}
 	}
 	body, sum := s[:TokenLen-tokenChecksumLen-1], s[TokenLen-tokenChecksumLen:]
-	if tokenChecksum(body) != sum {
+	want, ok := parseChecksum(sum)
+	if !ok || crcString(body) != want {
 		return Secret{}, false
 	}
 	return Secret{s: s}, true
+}
+
+// crcString is CRC-32/IEEE of s, byte by byte with the standard table. It reads the string
+// directly: converting it to a []byte for hash/crc32 would allocate on every request.
+func crcString(s string) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+	}
+	return ^crc
+}
+
+// parseChecksum reads the 8 lowercase hex digits of a checksum (the CRC's bytes in
+// little-endian order) without allocating: this runs on every request.
+func parseChecksum(sum string) (uint32, bool) {
+	var b [4]byte
+	for i := 0; i < 4; i++ {
+		hi, ok1 := hexVal(sum[2*i])
+		lo, ok2 := hexVal(sum[2*i+1])
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		b[i] = hi<<4 | lo
+	}
+	return binary.LittleEndian.Uint32(b[:]), true
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // Parts splits a parsed token into Grafana's decoded fields: service id ("sa"), secret and

@@ -1,0 +1,107 @@
+package warden_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/sqlite"
+)
+
+// Benchmarks of the pieces of a token check. Run: go test -run '^$' -bench . ./...
+
+func BenchmarkParseSecret(b *testing.B) {
+	s, err := warden.NewSecret(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := s.Reveal()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := warden.ParseSecret(raw); !ok {
+			b.Fatal("valid token refused")
+		}
+	}
+}
+
+func BenchmarkParseSecret_Invalid(b *testing.B) {
+	raw := "glsa_iNValIdinValiDinvalidinvalidinva_00000000" // wrong checksum
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := warden.ParseSecret(raw); ok {
+			b.Fatal("bad checksum accepted")
+		}
+	}
+}
+
+func BenchmarkSecretHash(b *testing.B) {
+	s, _ := warden.NewSecret(rand.Reader)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Hash()
+	}
+}
+
+func BenchmarkPermissionsEvaluate(b *testing.B) {
+	p := warden.NewPermissions(warden.BasicRolePermissions(warden.RoleAdmin, true))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !p.Evaluate(warden.ActionSARead, "serviceaccounts:id:42") {
+			b.Fatal("admin cannot read")
+		}
+	}
+}
+
+func BenchmarkAuthenticateToken_SQLite(b *testing.B) {
+	e := newSAEnvB(b)
+	ctx := e.ctx
+	a, err := e.svc.CreateServiceAccount(ctx, "bench", nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, secret, err := e.svc.IssueToken(ctx, a.ID, "bench", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := secret.Reveal()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.svc.AuthenticateToken(ctx, raw, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type benchEnv struct {
+	svc *warden.Service
+	ctx context.Context
+}
+
+// newSAEnvB is a bootstrapped Service over SQLite in a temp dir, acting as the server admin.
+func newSAEnvB(b *testing.B) *benchEnv {
+	b.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "warden.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	svc := warden.NewService(db, slog.New(slog.NewTextHandler(io.Discard, nil)), warden.DefaultConfig())
+	if _, _, err := svc.Bootstrap(ctx, "admin", "admin@localhost", "admin-pass"); err != nil {
+		b.Fatal(err)
+	}
+	u, err := svc.LookupUser(ctx, "admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := svc.UserPrincipal(ctx, u, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchEnv{svc: svc, ctx: warden.NewContextWithPrincipal(ctx, p)}
+}
