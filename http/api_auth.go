@@ -52,12 +52,19 @@ func secureCookie(r *http.Request, opts Options) bool {
 }
 
 // safeRedirect reports whether target is a local path Warden may redirect to: one leading "/",
-// never "//" or "/\", which browsers treat as another host.
+// never "//" or "/\", which browsers treat as another host, and no control characters.
 func safeRedirect(target string) bool {
 	if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
 		return false
 	}
-	return !strings.ContainsAny(target, "\r\n\x00")
+	// Browsers drop tabs and newlines anywhere in a URL, so "/\t/evil.com" would become
+	// "//evil.com": refuse every control character (and spaces) outright.
+	for i := 0; i < len(target); i++ {
+		if c := target[i]; c <= 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // handleLogin handles "POST /login": it checks the credentials and sets the session cookie.

@@ -150,7 +150,9 @@ func clientIP(r *http.Request, proxies []netip.Prefix) string {
 			break
 		}
 		a = a.Unmap()
-		if !trusted(a, proxies) {
+		// The first untrusted hop is the client; when every hop is trusted (a client inside
+		// the proxies' own network) the leftmost one is.
+		if !trusted(a, proxies) || i == 0 {
 			return a.String()
 		}
 	}
@@ -188,9 +190,10 @@ func recoverPanic(logger *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				logger.Error("panic", "request_id", requestID(r), "route", r.Pattern, "panic", fmt.Sprint(v),
+				id := requestID(r)
+				logger.Error("panic", "request_id", id, "route", r.Pattern, "panic", fmt.Sprint(v),
 					"stack", string(debug.Stack()))
-				writeError(w, r, logger, fmt.Errorf("panic: %v", v))
+				encode(w, http.StatusInternalServerError, errorBody{Message: "Internal Server Error", TraceID: &id})
 			}
 		}()
 		next.ServeHTTP(w, r)
