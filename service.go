@@ -76,6 +76,7 @@ type Service struct {
 	listeners []func(Change)
 
 	lastUsed *lastUsedTracker
+	checks   *passwordChecks
 }
 
 // NewService returns a Service over store.
@@ -97,6 +98,7 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		Now:      time.Now,
 		Rand:     rand.Reader,
 		lastUsed: newLastUsedTracker(),
+		checks:   newPasswordChecks(),
 	}
 }
 

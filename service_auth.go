@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,36 +28,21 @@ var (
 // per-IP limit (429) and a disabled user with the right password (identity.disabled).
 func (s *Service) CheckPassword(ctx context.Context, username, password string) (*User, error) {
 	name := strings.ToLower(strings.TrimSpace(username))
+	if len(name) > maxLoginLen {
+		// No login is that long; refuse without storing megabytes in login_attempt.
+		return nil, errLoginFailed
+	}
 	ip := ClientIPFromContext(ctx)
 	now := s.now()
-	since := now.Add(-s.cfg.BruteForceWindow)
 
 	if !s.cfg.DisableBruteForce {
-		var blockedIP, blockedUser bool
-		err := s.store.View(ctx, func(tx Tx) error {
-			if s.cfg.PasswordCheckIPLimit > 0 && ip != "" {
-				n, err := tx.CountLoginAttemptsByIP(ctx, ip, since)
-				if err != nil {
-					return err
-				}
-				blockedIP = n >= s.cfg.PasswordCheckIPLimit
-			}
-			n, err := tx.CountLoginAttempts(ctx, name, since)
-			if err != nil {
-				return err
-			}
-			blockedUser = n >= s.cfg.BruteForceMaxAttempts
-			return nil
-		})
+		release, err := s.admitPasswordCheck(ctx, name, ip, now)
 		if err != nil {
-			return nil, fmt.Errorf("check login attempts: %w", err)
+			return nil, err
 		}
-		if blockedIP {
-			return nil, errIPLimited
-		}
-		if blockedUser {
-			return nil, errLoginFailed
-		}
+		// Held until the outcome is recorded, so concurrent checks for the same name or IP
+		// count as attempts and a burst cannot slip past the limit.
+		defer release()
 	}
 
 	var u *User
@@ -77,20 +63,12 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		return nil, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok || u == nil {
-		err := s.store.Update(ctx, func(tx Tx) error {
-			if !s.cfg.DisableBruteForce {
-				if err := tx.CreateLoginAttempt(ctx, name, ip, now); err != nil {
-					return err
-				}
-			}
-			target := ""
-			if u != nil {
-				target = idString(u.ID)
-			}
-			return s.audit(ctx, tx, "login", "user", target, "failure", "")
-		})
-		if err != nil {
-			return nil, fmt.Errorf("record failed login: %w", err)
+		target := ""
+		if u != nil {
+			target = idString(u.ID)
+		}
+		if err := s.recordFailedPassword(ctx, name, ip, now, "login", target); err != nil {
+			return nil, err
 		}
 		return nil, errLoginFailed
 	}
@@ -98,6 +76,79 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		return nil, errDisabled
 	}
 	return u, nil
+}
+
+// maxLoginLen bounds what a sign-in name may be: longer input is refused outright.
+const maxLoginLen = 320
+
+// recordFailedPassword stores a failed password check (for brute-force limits) and its audit
+// row.
+func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now time.Time, action, target string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if !s.cfg.DisableBruteForce {
+			if err := tx.CreateLoginAttempt(ctx, name, ip, now); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, action, "user", target, "failure", "")
+	})
+	if err != nil {
+		return fmt.Errorf("record failed password check: %w", err)
+	}
+	return nil
+}
+
+// admitPasswordCheck applies the brute-force limits before a password is checked: failures
+// stored in the database (shared by every instance) plus checks in progress on this instance.
+// It returns a func that ends this check's in-progress count.
+func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now time.Time) (func(), error) {
+	since := now.Add(-s.cfg.BruteForceWindow)
+	var byIP, byName int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if s.cfg.PasswordCheckIPLimit > 0 && ip != "" {
+			if byIP, err = tx.CountLoginAttemptsByIP(ctx, ip, since); err != nil {
+				return err
+			}
+		}
+		byName, err = tx.CountLoginAttempts(ctx, name, since)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check login attempts: %w", err)
+	}
+	a := s.checks
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s.cfg.PasswordCheckIPLimit > 0 && ip != "" && byIP+a.byIP[ip] >= s.cfg.PasswordCheckIPLimit {
+		return nil, errIPLimited
+	}
+	if byName+a.byName[name] >= s.cfg.BruteForceMaxAttempts {
+		return nil, errLoginFailed
+	}
+	a.byName[name]++
+	a.byIP[ip]++
+	return func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.byName[name]--; a.byName[name] <= 0 {
+			delete(a.byName, name)
+		}
+		if a.byIP[ip]--; a.byIP[ip] <= 0 {
+			delete(a.byIP, ip)
+		}
+	}, nil
+}
+
+// passwordChecks counts password checks in progress, by name and by client IP.
+type passwordChecks struct {
+	mu     sync.Mutex // guards the maps
+	byName map[string]int
+	byIP   map[string]int
+}
+
+func newPasswordChecks() *passwordChecks {
+	return &passwordChecks{byName: map[string]int{}, byIP: map[string]int{}}
 }
 
 // findLoginUser looks a sign-in name up as Grafana does: an email first when it contains "@",
@@ -139,15 +190,32 @@ func (s *Service) Login(ctx context.Context, username, password, userAgent strin
 	sess := &Session{UserID: u.ID, TokenHash: hashSessionToken(token), ClientIP: ClientIPFromContext(ctx),
 		UserAgent: truncate(userAgent, 200), Created: now, SeenAt: now}
 	err = s.store.Update(ctx, func(tx Tx) error {
+		// An admin may have disabled the user or reset its password while the hash was being
+		// checked: look again inside the transaction that creates the session.
+		cur, err := tx.FindUserByID(ctx, u.ID)
+		if IsNotFound(err) {
+			return errLoginFailed
+		}
+		if err != nil {
+			return err
+		}
+		if cur.PasswordHash != u.PasswordHash {
+			return errLoginFailed
+		}
+		if cur.IsDisabled {
+			return errDisabled
+		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err
 		}
-		u.LastSeenAt = now
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := tx.TouchUser(ctx, u.ID, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "login", "user", idString(u.ID), "success", "")
 	})
+	if ErrorCode(err) == EUNAUTHORIZED {
+		return nil, "", err
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("create session: %w", err)
 	}
@@ -199,9 +267,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*User,
 			if err := tx.TouchSession(ctx, sess.ID, now); err != nil {
 				return err
 			}
-			u.LastSeenAt = now
-			return tx.UpdateUser(ctx, u)
+			return tx.TouchUser(ctx, u.ID, now)
 		})
+		if IsNotFound(err) {
+			return nil, nil, ErrUnauthorized // ended meanwhile
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("touch session: %w", err)
 		}

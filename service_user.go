@@ -210,11 +210,27 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPassword,
 	if err != nil {
 		return err
 	}
+	// The old-password check is a password check like sign-in: same limits, same records, so
+	// a stolen session cannot guess the password without bound.
+	ip, now := ClientIPFromContext(ctx), s.now()
+	if !s.cfg.DisableBruteForce {
+		release, err := s.admitPasswordCheck(ctx, u.Login, ip, now)
+		if err != nil {
+			if ErrorCode(err) == EUNAUTHORIZED {
+				return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")
+			}
+			return err
+		}
+		defer release()
+	}
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, oldPassword)
 	if err != nil {
 		return fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
+		if err := s.recordFailedPassword(ctx, u.Login, ip, now, "user.change_password", idString(u.ID)); err != nil {
+			return err
+		}
 		return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")
 	}
 	if err := s.ValidatePassword(newPassword); err != nil {

@@ -47,6 +47,9 @@ type Tx interface {
 	// FindUsers returns a page of matching rows ordered by login, and the total count.
 	FindUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
 	UpdateUser(ctx context.Context, u *User) error // ECONFLICT; ENOTFOUND
+	// TouchUser sets only last_seen_at, so recording activity never overwrites a concurrent
+	// change to the rest of the row.
+	TouchUser(ctx context.Context, id int64, at time.Time) error
 	// DeleteUser removes the row with its memberships, sessions and managed permissions.
 	DeleteUser(ctx context.Context, id int64) error
 	// CountServerAdmins counts enabled server admins.

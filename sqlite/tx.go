@@ -306,6 +306,11 @@ func (t *Tx) UpdateUser(ctx context.Context, u *warden.User) error {
 		unix(u.Updated), unix(u.LastSeenAt), u.ID)
 }
 
+// TouchUser records activity.
+func (t *Tx) TouchUser(ctx context.Context, id int64, at time.Time) error {
+	return t.execOne(ctx, "user", "UPDATE users SET last_seen_at = ? WHERE id = ?", unix(at), id)
+}
+
 // DeleteUser deletes a user; memberships, sessions and its own grants go by foreign key, and
 // grants on it (when it is a service account) explicitly.
 func (t *Tx) DeleteUser(ctx context.Context, id int64) error {

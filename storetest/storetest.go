@@ -39,6 +39,7 @@ var contract = []struct {
 
 	{"User/CreateFind", testUserCreateFind},
 	{"User/Update", testUserUpdate},
+	{"User/TouchUser", testUserTouch},
 	{"User/NotFound", testUserNotFound},
 	{"User/ConflictLogin", testUserConflictLogin},
 	{"User/ConflictEmail", testUserConflictEmail},
@@ -2728,4 +2729,27 @@ func testTokenDeletedWithAccount(t *testing.T, s warden.Store) {
 	if got, want := got.Tokens, 1; got != want {
 		t.Fatalf("Tokens=%d, want %d", got, want)
 	}
+}
+
+// TouchUser changes last_seen_at and nothing else, so recording activity cannot undo a
+// concurrent change to the row (a disable, a new password, a demotion).
+func testUserTouch(t *testing.T, s warden.Store) {
+	u := mustCreateUser(t, s, "toucher")
+	ctx := t.Context()
+	update(t, s, func(tx warden.Tx) error {
+		cur, err := tx.FindUserByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		cur.IsDisabled, cur.PasswordHash = true, "changed"
+		return tx.UpdateUser(ctx, cur)
+	})
+	seen := t0.Add(3 * time.Hour)
+	update(t, s, func(tx warden.Tx) error { return tx.TouchUser(ctx, u.ID, seen) })
+	got := get(t, s, func(tx warden.Tx) (*warden.User, error) { return tx.FindUserByID(ctx, u.ID) })
+	wantEqual(t, "LastSeenAt", got.LastSeenAt, seen)
+	wantEqual(t, "IsDisabled", got.IsDisabled, true)
+	wantEqual(t, "PasswordHash", got.PasswordHash, "changed")
+	err := s.Update(ctx, func(tx warden.Tx) error { return tx.TouchUser(ctx, 99999, seen) })
+	wantCode(t, "TouchUser(missing)", err, warden.ENOTFOUND)
 }

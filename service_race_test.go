@@ -1,0 +1,107 @@
+package warden_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// A burst of concurrent sign-ins cannot slip past the per-username limit: checks in progress
+// count as attempts, so at most the limit's worth of passwords are ever verified in a window.
+func TestService_CheckPassword_BurstIsLimited(t *testing.T) {
+	e := newSAEnv(t, nil)
+	e.user(t, "burst")
+	ctx := warden.NewContextWithClientIP(context.Background(), "192.0.2.7")
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < 40; i++ {
+		wg.Go(func() {
+			<-start
+			if _, err := e.svc.CheckPassword(ctx, "burst", "wrong"); warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+				t.Errorf("wrong password: err = %v, want EUNAUTHORIZED", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	var stored int
+	err := e.db.View(context.Background(), func(tx warden.Tx) error {
+		var err error
+		stored, err = tx.CountLoginAttempts(context.Background(), "burst", saStart.Add(-e.svc.Config().BruteForceWindow))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := e.svc.Config().BruteForceMaxAttempts; stored > max {
+		t.Fatalf("%d failed checks were verified and stored, want at most %d", stored, max)
+	}
+	if _, err := e.svc.CheckPassword(ctx, "burst", "password1"); warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+		t.Fatalf("right password after the burst: err = %v, want the lockout", err)
+	}
+}
+
+// Signing in while an admin disables the user must never undo the disable: the session's
+// write re-reads the user and touches only last_seen_at.
+func TestService_Login_DoesNotUndoConcurrentDisable(t *testing.T) {
+	e := newSAEnv(t, func(c *warden.Config) { c.DisableBruteForce = true })
+	u := e.user(t, "racer")
+	admin := e.asAdmin(t)
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < 30; i++ {
+		wg.Go(func() {
+			<-start
+			e.svc.Login(context.Background(), "racer", "password1", "test")
+		})
+	}
+	wg.Go(func() {
+		<-start
+		if err := e.svc.SetUserDisabled(admin, u.ID, true); err != nil {
+			t.Errorf("disable: %v", err)
+		}
+	})
+	close(start)
+	wg.Wait()
+
+	got, err := e.svc.FindUserByID(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.IsDisabled {
+		t.Fatal("a concurrent sign-in undid the disable")
+	}
+	if _, _, err := e.svc.Login(context.Background(), "racer", "password1", "test"); warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+		t.Fatalf("sign-in after disable: err = %v, want EUNAUTHORIZED", err)
+	}
+}
+
+// A wrong old password counts as a failed password check, like a failed sign-in.
+func TestService_ChangePassword_WrongOldPasswordIsLimited(t *testing.T) {
+	e := newSAEnv(t, nil)
+	u := e.user(t, "changer")
+	ctx := context.Background()
+	for i := 0; i < e.svc.Config().BruteForceMaxAttempts; i++ {
+		if err := e.svc.ChangePassword(ctx, u.ID, "guess", "newpass1"); warden.ErrorMessage(err) != "Invalid old password" {
+			t.Fatalf("guess %d: err = %v", i, err)
+		}
+	}
+	// Locked: even the right old password is refused now, and sign-in is locked too.
+	if err := e.svc.ChangePassword(ctx, u.ID, "password1", "newpass1"); warden.ErrorMessage(err) != "Invalid old password" {
+		t.Fatalf("right old password while locked: err = %v", err)
+	}
+	if _, err := e.svc.CheckPassword(ctx, "changer", "password1"); warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+		t.Fatalf("sign-in while locked: err = %v", err)
+	}
+	// After the window the right old password works again.
+	e.clock.Add(e.svc.Config().BruteForceWindow + time.Second)
+	if err := e.svc.ChangePassword(ctx, u.ID, "password1", "newpass1"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
