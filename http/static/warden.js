@@ -4,6 +4,16 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // A page that showed a token (the no-JavaScript form's answer) is never shown again from
+  // the back-forward cache.
+  var shown = document.getElementById("token-created-static");
+  if (shown) {
+    window.addEventListener("pagehide", function () { $("#created-token", shown).value = ""; });
+    window.addEventListener("pageshow", function (ev) {
+      if (ev.persisted) location.replace($("a[data-close-link]", shown).href);
+    });
+  }
+
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
@@ -53,6 +63,11 @@
         clearTimeout(timer);
         timer = setTimeout(function () { form.submit(); }, 500);
       });
+      // The page reloads while someone types: keep typing where they were.
+      if (el.value) {
+        el.focus();
+        el.setSelectionRange(el.value.length, el.value.length);
+      }
     });
   });
 
@@ -148,6 +163,7 @@
 
     function showStep(step) {
       $all(".token-step", section).forEach(function (s) { s.hidden = s.dataset.step !== step; });
+      dialog.setAttribute("aria-labelledby", step === "created" ? "created-token-title" : "add-token-title");
     }
     function open() {
       if (created) return;
@@ -166,6 +182,15 @@
     dialog.addEventListener("close", function () {
       if (created) location.replace(location.pathname); // the token is gone; show the new list
     });
+    // Leaving the page by other means forgets the token too, so Back (or the back-forward
+    // cache) never shows it again.
+    window.addEventListener("pagehide", function () {
+      if (!created) return;
+      $("#new-token", section).value = "";
+    });
+    window.addEventListener("pageshow", function (ev) {
+      if (ev.persisted && created) location.replace(location.pathname);
+    });
     $all("[data-close]", section).forEach(function (b) {
       b.addEventListener("click", function () {
         if (b.hasAttribute("data-copy")) {
@@ -175,7 +200,16 @@
         }
       });
     });
-    if (location.hash === "#add-token") open();
+    if (location.hash === "#add-token") {
+      // Opened from "Add token" in the list. The browser scrolls to the fragment after the
+      // page loads and, the section not being focusable, takes the focus away from the name
+      // field: drop the fragment and focus again once loaded.
+      history.replaceState(null, "", location.pathname + location.search);
+      open();
+      window.addEventListener("load", function () {
+        if (dialog.open && !created && !dialog.contains(document.activeElement)) nameInput.focus();
+      });
+    }
     if (errorBox && !errorBox.hidden) open();
 
     function fail(msg) {
