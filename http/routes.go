@@ -289,6 +289,12 @@ func guardPage(auth *authenticator, a access, next http.Handler) http.Handler {
 			return
 		}
 		if p == nil {
+			if err != nil {
+				// A dead session cookie (expired, signed out elsewhere, password changed) is
+				// dropped, so the sign-in form's CSRF token is not tied to it.
+				http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+					HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
 			if r.Method != http.MethodGet {
 				redirect(w, r, "/login")
 				return

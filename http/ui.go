@@ -209,6 +209,16 @@ func validCSRF(r *http.Request) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
+// validLoginCSRF checks the sign-in form against the pre-sign-in cookie only: a stale session
+// cookie left in the browser must not make the form's token look wrong.
+func validLoginCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
 // setFlash stores a one-time message shown on the next page.
 func setFlash(w http.ResponseWriter, msg string) {
 	http.SetCookie(w, &http.Cookie{Name: "warden_flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})

@@ -57,7 +57,7 @@ func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) {
 		u.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg,
 			Data: map[string]string{"RedirectTo": target, "User": r.PostFormValue("user")}})
 	}
-	if !validCSRF(r) {
+	if !validLoginCSRF(r) {
 		fail(http.StatusForbidden, "Your sign-in form expired. Please try again.")
 		return
 	}
@@ -477,6 +477,10 @@ func (u *ui) handleUITokenCreate() http.Handler {
 			return
 		}
 		if err := u.svc.ClaimFormNonce(r.Context(), r.PostFormValue("nonce")); err != nil {
+			if warden.ErrorCode(err) != warden.EINVALID {
+				u.renderError(w, r, err)
+				return
+			}
 			setFlash(w, "That token was already generated. It is shown only once; add a new token if you need one.")
 			redirect(w, r, saURL(id))
 			return
