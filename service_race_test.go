@@ -105,3 +105,25 @@ func TestService_ChangePassword_WrongOldPasswordIsLimited(t *testing.T) {
 		t.Fatalf("after the window: %v", err)
 	}
 }
+
+// An org always keeps an Admin: its last one cannot be deleted, a second one can.
+func TestService_DeleteUser_LastOrgAdmin(t *testing.T) {
+	e := newSAEnv(t, nil)
+	admin := e.asAdmin(t)
+	owner := e.user(t, "owner")
+	ownerCtx := e.asUser(t, owner, 1)
+	org, err := e.svc.CreateOrg(ownerCtx, "Owned") // the creator is its only Admin
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.svc.DeleteUser(admin, owner.ID)
+	if warden.ErrorCode(err) != warden.EINVALID || warden.ErrorMessage(err) != "Cannot delete the last admin of organization Owned" {
+		t.Fatalf("delete last org admin: err = %v", err)
+	}
+	if _, err := e.svc.AddOrgUser(e.asUser(t, e.admin, org.ID), org.ID, "admin", warden.RoleAdmin); err != nil {
+		t.Fatalf("add a second admin: %v", err)
+	}
+	if err := e.svc.DeleteUser(admin, owner.ID); err != nil {
+		t.Fatalf("delete with another admin present: %v", err)
+	}
+}

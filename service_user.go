@@ -372,7 +372,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, userID int64, disabled bo
 }
 
 // DeleteUser deletes a human user with its memberships, sessions and grants; refused for the
-// last enabled server admin.
+// last enabled server admin and for the last Admin of any org.
 func (s *Service) DeleteUser(ctx context.Context, userID int64) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		u, err := findHuman(ctx, tx, userID)
@@ -381,6 +381,23 @@ func (s *Service) DeleteUser(ctx context.Context, userID int64) error {
 		}
 		if err := keepOneServerAdmin(ctx, tx, u, "cannot delete last grafana admin"); err != nil {
 			return err
+		}
+		// An org always keeps at least one Admin: refuse to delete its last one.
+		orgs, err := tx.FindUserOrgs(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			if o.Role != RoleAdmin {
+				continue
+			}
+			n, err := tx.CountOrgAdmins(ctx, o.OrgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return Errorf(EINVALID, "Cannot delete the last admin of organization %s", o.Name)
+			}
 		}
 		if err := tx.DeleteUser(ctx, u.ID); err != nil {
 			return err
