@@ -18,6 +18,9 @@ func runAdmin(ctx context.Context, args []string, configPath string, getenv func
 		fmt.Fprintln(stderr, usage)
 		return &usageError{"admin needs a command: reset-admin-password or backup"}
 	}
+	if args[0] == "seed" { // its own flags: see seed.go
+		return runSeed(ctx, args[1:], configPath, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", configPath, "configuration file (ini)")
