@@ -1,9 +1,9 @@
 // Command wardenbench measures Warden as shipped: it builds cmd/warden, seeds a temporary
 // database with `warden admin seed`, runs `warden server` on 127.0.0.1 and drives it with a
-// built-in load generator, beside a bare net/http handler that returns the same bytes as
+// load generator (wrk when it is on PATH, else a built-in Go one), beside a bare net/http handler that returns the same bytes as
 // GET /api/org, so the table shows what Warden's own work costs.
 //
-//	go run ./cmd/wardenbench [-duration 10s] [-conns 32] [-accounts 1000 -tokens 10000]
+//	go run ./cmd/wardenbench [-duration 10s] [-conns 32] [-accounts 1000 -tokens 10000] [-no-wrk]
 //	go run ./cmd/wardenbench -scale [-accounts 100000 -tokens 1000000]
 //
 // Everything runs on loopback; every loop is bounded in time and count; the Warden process and
@@ -55,7 +55,7 @@ type options struct {
 	accounts int
 	tokens   int
 	scale    bool
-	keep     bool
+	noWrk    bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.conns, "conns", 32, "concurrent connections per load case (1..1024)")
 	fs.IntVar(&o.accounts, "accounts", 1000, "service accounts to seed (-scale: 100000)")
 	fs.IntVar(&o.tokens, "tokens", 10000, "tokens to seed (-scale: 1000000)")
+	fs.BoolVar(&o.noWrk, "no-wrk", false, "use the built-in Go load generator even when wrk is on PATH")
 	fs.BoolVar(&o.scale, "scale", false, "run the scale benchmark instead of the load benchmark")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -320,6 +321,7 @@ func freePort() (int, error) {
 type stats struct {
 	n        int
 	errs     int
+	sockErrs int
 	rps      float64
 	p50, p99 time.Duration
 	statuses map[int]int
@@ -433,57 +435,135 @@ func loadBench(ctx context.Context, w *server, o options, adminToken string, std
 		}
 		unknown[i] = s.Reveal()
 	}
-	get := func(url, token string) *http.Request {
-		r, _ := http.NewRequest("GET", url, nil)
-		if token != "" {
-			r.Header.Set("Authorization", "Bearer "+token)
+	garbage := "glsa_not-a-token"
+	flood := make([]string, 0, len(unknown)+len(unknown)/7)
+	for i, u := range unknown {
+		flood = append(flood, u)
+		if i%7 == 6 {
+			flood = append(flood, garbage) // 1 request in 8 is malformed
 		}
-		return r
 	}
-	type benchCase struct {
-		name string
-		want int
-		next func(worker, i int) *http.Request
-	}
-	ns := len(w.samples)
 	cases := []benchCase{
-		{"bare net/http handler (same bytes as /api/org)", 200, func(wk, i int) *http.Request { return get(bareURL+"/api/org", "") }},
-		{fmt.Sprintf("GET /api/org, token auth (%d tokens)", ns), 200, func(wk, i int) *http.Request {
-			return get(w.url+"/api/org", w.samples[(wk*7919+i)%ns])
-		}},
-		{"GET /api/serviceaccounts/search?perpage=10, Admin SA token", 200, func(wk, i int) *http.Request {
-			return get(w.url+"/api/serviceaccounts/search?perpage=10", adminToken)
-		}},
-		{"invalid-token flood (7/8 unknown well-formed, 1/8 garbage)", 401, func(wk, i int) *http.Request {
-			if i%8 == 7 {
-				return get(w.url+"/api/org", "glsa_not-a-token")
-			}
-			return get(w.url+"/api/org", unknown[(wk*7919+i)%len(unknown)])
-		}},
+		{"bare net/http handler (same bytes as /api/org)", bareURL + "/api/org", []string{""}, 200},
+		{fmt.Sprintf("GET /api/org, token auth (%d seeded tokens in turn)", len(w.samples)), w.url + "/api/org", w.samples, 200},
+		{"GET /api/serviceaccounts/search?perpage=10, Admin SA token", w.url + "/api/serviceaccounts/search?perpage=10", []string{adminToken}, 200},
+		{"invalid-token flood (7/8 distinct unknown well-formed, 1/8 garbage)", w.url + "/api/org", flood, 401},
+	}
+	wrk := ""
+	if !o.noWrk {
+		wrk, _ = exec.LookPath("wrk")
+	}
+	generator := "built-in Go load generator (in the same process, sharing the 2 cores)"
+	if wrk != "" {
+		generator = "wrk -t2 (" + wrk + ")"
 	}
 	results := make([]stats, len(cases))
 	for i, c := range cases {
 		fmt.Fprintf(stderr, "running %s for %s with %d connections ...\n", c.name, o.duration, o.conns)
-		results[i] = load(ctx, o.duration, o.conns, c.want, c.next)
+		if wrk != "" {
+			results[i], err = runWrk(ctx, wrk, w.dir, c, o)
+			if err != nil {
+				return err
+			}
+		} else {
+			results[i] = load(ctx, o.duration, o.conns, c.want, c.next)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
-	fmt.Fprintf(stdout, "\nLoad: %d connections, %s per case, 127.0.0.1, GOMAXPROCS of warden = default\n\n", o.conns, o.duration)
-	fmt.Fprintf(stdout, "| case | requests | req/s | p50 | p99 | req/s vs bare | unexpected | statuses |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(stdout, "\nLoad: %d connections, %s per case, 127.0.0.1, %s\n\n", o.conns, o.duration, generator)
+	fmt.Fprintf(stdout, "| case | requests | req/s | p50 | p99 | req/s vs bare | unexpected status/errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for i, c := range cases {
 		r := results[i]
 		ratio := 0.0
 		if results[0].rps > 0 {
 			ratio = r.rps / results[0].rps
 		}
-		fmt.Fprintf(stdout, "| %s | %d | %.0f | %s | %s | %.2f | %d | %v |\n", c.name, r.n, r.rps, fmtDur(r.p50), fmtDur(r.p99), ratio, r.errs, r.statuses)
+		fmt.Fprintf(stdout, "| %s | %d | %.0f | %s | %s | %.2f | %d |\n", c.name, r.n, r.rps, fmtDur(r.p50), fmtDur(r.p99), ratio, r.errs)
 	}
 	if fi, err := os.Stat(filepath.Join(w.dir, "server.log")); err == nil {
 		fmt.Fprintf(stdout, "\nAccess log written during the run: %.1f MB\n", float64(fi.Size())/1e6)
 	}
 	fmt.Fprintf(stdout, "Warden resident memory at the end: %.1f MB\n", float64(w.rssKB())/1024)
 	return nil
+}
+
+// benchCase is one load case: GET url, with the tokens sent in turn ("" sends none).
+type benchCase struct {
+	name   string
+	url    string
+	tokens []string
+	want   int
+}
+
+// next builds the i-th request of a worker for the built-in generator.
+func (c benchCase) next(worker, i int) *http.Request {
+	r, _ := http.NewRequest("GET", c.url, nil)
+	if t := c.tokens[(worker*7919+i)%len(c.tokens)]; t != "" {
+		r.Header.Set("Authorization", "Bearer "+t)
+	}
+	return r
+}
+
+// runWrk runs one case with wrk and a Lua script that sends the case's tokens in turn. wrk
+// counts every non-2xx/3xx answer, so for a case expecting 401 those are the expected ones.
+func runWrk(ctx context.Context, wrk, dir string, c benchCase, o options) (stats, error) {
+	var lua strings.Builder
+	lua.WriteString("local tokens = {")
+	for _, t := range c.tokens {
+		fmt.Fprintf(&lua, "%q,", t)
+	}
+	lua.WriteString(`}
+local i = 0
+function setup(thread) thread:set("off", math.random(1, #tokens)) end
+function request()
+  i = i + 1
+  local t = tokens[((i + off) % #tokens) + 1]
+  if t == "" then return wrk.format("GET") end
+  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. t})
+end
+`)
+	script := filepath.Join(dir, "case.lua")
+	if err := os.WriteFile(script, []byte(lua.String()), 0o600); err != nil {
+		return stats{}, err
+	}
+	defer os.Remove(script)
+	ctx, cancel := context.WithTimeout(ctx, o.duration+30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, wrk, "-t2", "-c"+strconv.Itoa(o.conns), "-d"+strconv.Itoa(max(1, int(o.duration.Seconds())))+"s",
+		"--latency", "-s", script, c.url).CombinedOutput()
+	if err != nil {
+		return stats{}, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	var s stats
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			s.rps, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) == 2 && f[0] == "50%":
+			s.p50, _ = time.ParseDuration(strings.Replace(f[1], "us", "µs", 1))
+		case len(f) == 2 && f[0] == "99%":
+			s.p99, _ = time.ParseDuration(strings.Replace(f[1], "us", "µs", 1))
+		case len(f) >= 2 && f[1] == "requests" && f[2] == "in":
+			s.n, _ = strconv.Atoi(f[0])
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx or 3xx responses:"):
+			s.errs, _ = strconv.Atoi(f[len(f)-1])
+		case strings.HasPrefix(strings.TrimSpace(line), "Socket errors:"):
+			// "Socket errors: connect 0, read 0, write 0, timeout 0": count them as errors.
+			for _, v := range f[2:] {
+				if n, err := strconv.Atoi(strings.TrimSuffix(v, ",")); err == nil {
+					s.sockErrs += n
+				}
+			}
+		}
+	}
+	if c.want != 200 {
+		s.errs = s.n - s.errs // here the non-2xx answers are the expected ones
+	}
+	s.errs += s.sockErrs
+	return s, nil
 }
 
 // scaleBench measures search, token creation, cold and warm token checks, memory and file size.
