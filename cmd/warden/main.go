@@ -3,6 +3,7 @@
 //	warden server [--config FILE]
 //	warden admin reset-admin-password [--config FILE] --password-from-stdin
 //	warden admin backup [--config FILE] FILE
+//	warden admin seed --accounts N --tokens M [--tokens-out FILE]
 //	warden --version
 package main
 
@@ -76,6 +77,7 @@ const usage = `usage:
   warden server [--config FILE]
   warden admin reset-admin-password [--config FILE] --password-from-stdin
   warden admin backup [--config FILE] FILE
+  warden admin seed --accounts N --tokens M [--org ID] [--tokens-out FILE]   (benchmark data)
   warden --version`
 
 // run is the whole program with the operating system passed in, so tests can run it in
