@@ -89,38 +89,6 @@ func saBody(t *testing.T, r *response, status int, want string) {
 	}
 }
 
-// saNorm turns v into what encoding/json decodes it as.
-func saNorm(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// saFields fails unless every key of want is in m with an equal value.
-func saFields(t *testing.T, m map[string]any, want map[string]any) {
-	t.Helper()
-	for k, v := range want {
-		got, ok := m[k]
-		if !ok {
-			t.Errorf("field %q missing in %v", k, m)
-			continue
-		}
-		if !reflect.DeepEqual(got, saNorm(t, v)) {
-			t.Errorf("field %q = %#v, want %#v (in %v)", k, got, v, m)
-		}
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
-}
-
 // saKeys fails unless m has exactly the keys.
 func saKeys(t *testing.T, m map[string]any, keys ...string) {
 	t.Helper()
@@ -142,7 +110,7 @@ func saDenied(t *testing.T, r *response, action string) {
 	saStatus(t, r, http.StatusForbidden)
 	m := r.JSON(t)
 	saKeys(t, m, "title", "message", "accessErrorId")
-	saFields(t, m, map[string]any{
+	wantFields(t, m, map[string]any{
 		"title":   "Access denied",
 		"message": "You'll need additional permissions to perform this action. Permissions needed: " + action,
 	})
@@ -155,7 +123,7 @@ func saDenied(t *testing.T, r *response, action string) {
 func saAPIKeyError(t *testing.T, r *response, message, messageID string) {
 	t.Helper()
 	saStatus(t, r, http.StatusUnauthorized)
-	saFields(t, r.JSON(t), map[string]any{"message": message, "messageId": messageID, "statusCode": 401})
+	wantFields(t, r.JSON(t), map[string]any{"message": message, "messageId": messageID, "statusCode": 401})
 }
 
 // saNum returns the numeric field key of m.
@@ -337,7 +305,7 @@ func TestSA09_01_CreateBodyWithViewerRole(t *testing.T) {
 		map[string]any{"name": "test", "isDisabled": false, "role": "Viewer"})
 	m := r.JSON(t)
 	saKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
-	saFields(t, m, map[string]any{"name": "test", "login": "sa-1-test", "orgId": 1, "isDisabled": false,
+	wantFields(t, m, map[string]any{"name": "test", "login": "sa-1-test", "orgId": 1, "isDisabled": false,
 		"role": "Viewer", "tokens": 0, "avatarUrl": ""})
 }
 
@@ -374,7 +342,7 @@ func TestSA09_04_CreateRandomRoleIs400(t *testing.T) {
 		}
 		// "" means Viewer and roles are title-cased on input (SPEC §1.5).
 		saStatus(t, r, http.StatusCreated)
-		saFields(t, r.JSON(t), map[string]any{"role": "Viewer"})
+		wantFields(t, r.JSON(t), map[string]any{"role": "Viewer"})
 	}
 	_, logins := saSearch(t, saAdmin(t, ts), "?query=random")
 	if len(logins) != 0 {
@@ -398,7 +366,7 @@ func TestSA09_06_CreateNewSAAndCreatorGetsAdmin(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	m := saCreate(t, saAdmin(t, ts), map[string]any{"name": "New SA", "role": "Viewer"})
-	saFields(t, m, map[string]any{"name": "New SA", "login": "sa-1-new-sa", "orgId": 1, "role": "Viewer"})
+	wantFields(t, m, map[string]any{"name": "New SA", "login": "sa-1-new-sa", "orgId": 1, "role": "Viewer"})
 	id := saNum(t, m, "id")
 	if id == 0 {
 		t.Fatal("id = 0")
@@ -407,7 +375,7 @@ func TestSA09_06_CreateNewSAAndCreatorGetsAdmin(t *testing.T) {
 	if len(perms) != 1 {
 		t.Fatalf("managed permissions on the new account = %v, want exactly the creator's", perms)
 	}
-	saFields(t, perms[0], map[string]any{"userId": 1, "userLogin": "admin", "permission": "Admin",
+	wantFields(t, perms[0], map[string]any{"userId": 1, "userLogin": "admin", "permission": "Admin",
 		"isManaged": true, "isInherited": false, "actions": saAdminActions, "roleName": "managed:users:1:permissions"})
 }
 
@@ -489,7 +457,7 @@ func TestSA09_13_GetWithScopedRead(t *testing.T) {
 	t.Parallel()
 	f := saSetup(t, "Viewer", "Edit")
 	r := f.user.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil)
-	saFields(t, r.JSON(t), map[string]any{"id": f.a, "login": "sa-1-sa-a", "name": "sa-a"})
+	wantFields(t, r.JSON(t), map[string]any{"id": f.a, "login": "sa-1-sa-a", "name": "sa-a"})
 }
 
 func TestSA09_14_GetOtherAccountIs403(t *testing.T) {
@@ -510,7 +478,7 @@ func TestSA09_15_GetExistingAndAbsent(t *testing.T) {
 	created := saCreate(t, saAdmin(t, ts), map[string]any{"name": "New SA"})
 	id := saNum(t, created, "id")
 	m := saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, ""), nil).JSON(t)
-	saFields(t, m, map[string]any{"id": id, "login": created["login"], "uid": created["uid"]})
+	wantFields(t, m, map[string]any{"id": id, "login": created["login"], "uid": created["uid"]})
 	saBody(t, saAdmin(t, ts).do(t, "GET", "/api/serviceaccounts/12", nil), http.StatusNotFound, saErrNotFound)
 	// A human user's id is not a service account.
 	saBody(t, saAdmin(t, ts).do(t, "GET", "/api/serviceaccounts/1", nil), http.StatusNotFound, saErrNotFound)
@@ -523,13 +491,13 @@ func TestSA09_16_UpdateRoleByAdmin(t *testing.T) {
 	t.Parallel()
 	f := saSetup(t, "Editor", "Edit")
 	r := f.admin.expect(t, http.StatusOK, "PATCH", saURL(f.a, ""), map[string]any{"role": "Editor"})
-	saFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Editor"})
-	saFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"role": "Editor"})
+	wantFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Editor"})
+	wantFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"role": "Editor"})
 	// An Editor holding write on A may assign a role it includes.
 	r = f.user.expect(t, http.StatusOK, "PATCH", saURL(f.a, ""), map[string]any{"role": "Viewer"})
-	saFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Viewer"})
+	wantFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Viewer"})
 	r = f.user.expect(t, http.StatusOK, "PATCH", saURL(f.a, ""), map[string]any{"role": "Editor"})
-	saFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Editor"})
+	wantFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"role": "Editor"})
 }
 
 func TestSA09_17_UpdateOtherAccountIs403(t *testing.T) {
@@ -543,7 +511,7 @@ func TestSA09_18_EditorCannotAssignAdmin(t *testing.T) {
 	f := saSetup(t, "Editor", "Edit")
 	r := f.user.do(t, "PATCH", saURL(f.a, ""), map[string]any{"role": "Admin"})
 	saBody(t, r, http.StatusForbidden, saErrRoleForbidden)
-	saFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"role": "Viewer"})
+	wantFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"role": "Viewer"})
 }
 
 func TestSA09_19_EditorFakeRoleIs400(t *testing.T) {
@@ -559,10 +527,10 @@ func TestSA09_20_UpdateNameAndRole(t *testing.T) {
 	r := saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), map[string]any{"name": "New Name", "role": "Viewer"})
 	m := r.JSON(t)
 	saKeys(t, m, "message", "id", "name", "serviceaccount")
-	saFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "New Name"})
-	saFields(t, m["serviceaccount"].(map[string]any), map[string]any{"id": id, "name": "New Name",
+	wantFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "New Name"})
+	wantFields(t, m["serviceaccount"].(map[string]any), map[string]any{"id": id, "name": "New Name",
 		"role": "Viewer", "login": "sa-1-old-name"})
-	saFields(t, saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, ""), nil).JSON(t),
+	wantFields(t, saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, ""), nil).JSON(t),
 		map[string]any{"name": "New Name", "role": "Viewer", "login": "sa-1-old-name"})
 }
 
@@ -574,7 +542,7 @@ func TestSA09_21_UpdateRefusals(t *testing.T) {
 	_, other := saUser(t, f.ts, "nobody", "Viewer")
 	saDenied(t, other.do(t, "PATCH", saURL(f.a, ""), map[string]any{"name": "x"}), "serviceaccounts:write")
 	saBody(t, f.admin.do(t, "PATCH", "/api/serviceaccounts/12", map[string]any{"name": "x"}), http.StatusNotFound, saErrNotFound)
-	saFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"name": "sa-a", "role": "Viewer"})
+	wantFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"name": "sa-a", "role": "Viewer"})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +564,7 @@ func TestSA09_23_CreateTokenScoped(t *testing.T) {
 	r := f.user.expect(t, http.StatusOK, "POST", saURL(f.a, "/tokens"), map[string]any{"name": "test"})
 	m := r.JSON(t)
 	saKeys(t, m, "id", "name", "key")
-	saFields(t, m, map[string]any{"name": "test"})
+	wantFields(t, m, map[string]any{"name": "test"})
 	if got := saTokenNames(t, f.ts, f.a); !reflect.DeepEqual(got, []string{"test", "token-a"}) {
 		t.Fatalf("tokens of A = %v", got)
 	}
@@ -654,9 +622,9 @@ func TestSA09_27_TokenBodyIDsIgnored(t *testing.T) {
 		t.Fatalf("tokens of account 4 = %v, want none", got)
 	}
 	// The token acts as the URL's account, in the caller's org, with that account's role.
-	saFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/user", nil).JSON(t),
+	wantFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/user", nil).JSON(t),
 		map[string]any{"login": "sa-1-a", "orgId": 1})
-	saFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/org", nil).JSON(t), map[string]any{"id": 1})
+	wantFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/org", nil).JSON(t), map[string]any{"id": 1})
 	saDenied(t, ts.bearer(key).do(t, "GET", "/api/serviceaccounts/search", nil), "serviceaccounts:read")
 }
 
@@ -667,7 +635,7 @@ func TestSA09_28_TokenCreateResponse(t *testing.T) {
 	r := saAdmin(t, ts).expect(t, http.StatusOK, "POST", saURL(id, "/tokens"), map[string]any{"name": "deploy key"})
 	m := r.JSON(t)
 	saKeys(t, m, "id", "name", "key")
-	saFields(t, m, map[string]any{"name": "deploy key"})
+	wantFields(t, m, map[string]any{"name": "deploy key"})
 	key := m["key"].(string)
 	if !saTokenRe.MatchString(key) {
 		t.Fatalf("key %q does not match %s", key, saTokenRe)
@@ -679,7 +647,7 @@ func TestSA09_28_TokenCreateResponse(t *testing.T) {
 	}
 	// The stored row belongs to the account and its org: the key authenticates as them. (The
 	// stored hash itself is checked in TestServiceAccount09_28.)
-	saFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/user", nil).JSON(t),
+	wantFields(t, ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/user", nil).JSON(t),
 		map[string]any{"login": "sa-1-ci-bot", "orgId": 1, "uid": "service-account:" + saItoa(id)})
 	l := saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, "/tokens"), nil).List(t)
 	if len(l) != 1 || saNum(t, l[0], "id") != saNum(t, m, "id") {
@@ -731,15 +699,15 @@ func TestSA09_32_TokenExpiryInList(t *testing.T) {
 		t.Fatalf("tokens = %v", l)
 	}
 	never, future, past := l[0], l[1], l[2]
-	saFields(t, never, map[string]any{"name": "a-never", "hasExpired": false, "expiration": nil, "secondsUntilExpiration": 0})
-	saFields(t, future, map[string]any{"name": "b-future", "hasExpired": false})
+	wantFields(t, never, map[string]any{"name": "a-never", "hasExpired": false, "expiration": nil, "secondsUntilExpiration": 0})
+	wantFields(t, future, map[string]any{"name": "b-future", "hasExpired": false})
 	if s, ok := future["secondsUntilExpiration"].(float64); !ok || s <= 0 || s > 100 {
 		t.Fatalf("secondsUntilExpiration = %v, want in (0, 100]", future["secondsUntilExpiration"])
 	}
 	if e, _ := future["expiration"].(string); !saTimeRe.MatchString(e) {
 		t.Fatalf("expiration = %v, want an RFC 3339 UTC time", future["expiration"])
 	}
-	saFields(t, past, map[string]any{"name": "c-past", "hasExpired": true, "secondsUntilExpiration": 0})
+	wantFields(t, past, map[string]any{"name": "c-past", "hasExpired": true, "secondsUntilExpiration": 0})
 	// An expired token does not authenticate.
 	_, key := saNewToken(t, saAdmin(t, ts), id, "d-soon", 1)
 	time.Sleep(2500 * time.Millisecond)
@@ -757,7 +725,7 @@ func TestSA_CreateDTOAndTrailingSlash(t *testing.T) {
 		r := saAdmin(t, ts).expect(t, http.StatusCreated, "POST", path, map[string]any{"name": name})
 		m := r.JSON(t)
 		saKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
-		saFields(t, m, map[string]any{"name": name, "login": "sa-1-" + strings.ReplaceAll(strings.ToLower(name), " ", "-"),
+		wantFields(t, m, map[string]any{"name": name, "login": "sa-1-" + strings.ReplaceAll(strings.ToLower(name), " ", "-"),
 			"orgId": 1, "isDisabled": false, "role": "Viewer", "tokens": 0, "avatarUrl": ""})
 		if saNum(t, m, "id") <= 1 {
 			t.Fatalf("id = %v", m["id"])
@@ -767,9 +735,9 @@ func TestSA_CreateDTOAndTrailingSlash(t *testing.T) {
 		}
 	}
 	m := saCreate(t, saAdmin(t, ts), map[string]any{"name": "Off", "isDisabled": true, "role": "Admin"})
-	saFields(t, m, map[string]any{"isDisabled": true, "role": "Admin"})
+	wantFields(t, m, map[string]any{"isDisabled": true, "role": "Admin"})
 	m = saCreate(t, saAdmin(t, ts), map[string]any{"name": "Nobody", "role": "None"})
-	saFields(t, m, map[string]any{"role": "None"})
+	wantFields(t, m, map[string]any{"role": "None"})
 }
 
 func TestSA_CreateLoginDerivation(t *testing.T) {
@@ -782,7 +750,7 @@ func TestSA_CreateLoginDerivation(t *testing.T) {
 		"New SA":    "sa-1-new-sa",
 	} {
 		m := saCreate(t, saAdmin(t, ts), map[string]any{"name": name})
-		saFields(t, m, map[string]any{"name": name, "login": login})
+		wantFields(t, m, map[string]any{"name": name, "login": login})
 	}
 }
 
@@ -804,7 +772,7 @@ func TestSA_CreateSameNameInOtherOrg(t *testing.T) {
 	saBody(t, r, http.StatusOK, `{"orgId":2,"message":"Organization created"}`)
 	org2 := saAdmin(t, ts).with("X-Grafana-Org-Id", "2")
 	m := saCreate(t, org2, map[string]any{"name": "New SA"})
-	saFields(t, m, map[string]any{"name": "New SA", "login": "sa-2-new-sa", "orgId": 2})
+	wantFields(t, m, map[string]any{"name": "New SA", "login": "sa-2-new-sa", "orgId": 2})
 	b := saNum(t, m, "id")
 	saBody(t, org2.do(t, "POST", "/api/serviceaccounts", map[string]any{"name": "New SA"}), http.StatusBadRequest, saErrAlreadyExists)
 	// Each org sees only its own account.
@@ -825,7 +793,7 @@ func TestSA_CreateSameNameInOtherOrg(t *testing.T) {
 	if len(perms) != 1 {
 		t.Fatalf("permissions on org 2's account = %v", perms)
 	}
-	saFields(t, perms[0], map[string]any{"userLogin": "admin", "permission": "Admin"})
+	wantFields(t, perms[0], map[string]any{"userLogin": "admin", "permission": "Admin"})
 	// Token names are unique per org, not across orgs.
 	saNewToken(t, saAdmin(t, ts), a, "ci", 0)
 	saNewToken(t, org2, b, "ci", 0)
@@ -845,7 +813,7 @@ func TestSA_GetByIDAndUID(t *testing.T) {
 		t.Fatalf("by id %v\nby uid %v", byID, byUID)
 	}
 	saKeys(t, byID, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
-	saFields(t, byID, map[string]any{"id": id, "uid": uid, "name": "grafana", "login": "sa-1-grafana", "orgId": 1,
+	wantFields(t, byID, map[string]any{"id": id, "uid": uid, "name": "grafana", "login": "sa-1-grafana", "orgId": 1,
 		"isDisabled": false, "role": "Editor", "teams": []any{}, "avatarUrl": "/avatar/85ec38023d90823d3e5b43ef35646af9"})
 	for _, k := range []string{"createdAt", "updatedAt"} {
 		if s, _ := byID[k].(string); !saTimeRe.MatchString(s) {
@@ -856,7 +824,7 @@ func TestSA_GetByIDAndUID(t *testing.T) {
 	saNewToken(t, saAdmin(t, ts), id, "one", 0)
 	saNewToken(t, saAdmin(t, ts), id, "two", 0)
 	m := saAdmin(t, ts).expect(t, http.StatusOK, "GET", "/api/serviceaccounts/"+uid, nil).JSON(t)
-	saFields(t, m, map[string]any{"tokens": 2})
+	wantFields(t, m, map[string]any{"tokens": 2})
 	// UIDs work on the other routes as well.
 	saAdmin(t, ts).expect(t, http.StatusOK, "GET", "/api/serviceaccounts/"+uid+"/tokens", nil)
 	saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", "/api/serviceaccounts/"+uid, map[string]any{"name": "renamed"})
@@ -872,7 +840,7 @@ func TestSA_GetByIDAndUID(t *testing.T) {
 		http.StatusNotFound, `{"message":"Not found"}`)
 	// The accessControl map on request.
 	m = saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, "?accesscontrol=true"), nil).JSON(t)
-	saFields(t, m, map[string]any{"accessControl": map[string]any{"serviceaccounts:read": true, "serviceaccounts:write": true,
+	wantFields(t, m, map[string]any{"accessControl": map[string]any{"serviceaccounts:read": true, "serviceaccounts:write": true,
 		"serviceaccounts:delete": true, "serviceaccounts.permissions:read": true, "serviceaccounts.permissions:write": true}})
 }
 
@@ -882,7 +850,7 @@ func TestSA_GetAvatar(t *testing.T) {
 	for _, name := range []string{"test", "My SA #2", "New SA"} {
 		id := saNew(t, saAdmin(t, ts), name)
 		m := saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, ""), nil).JSON(t)
-		saFields(t, m, map[string]any{"avatarUrl": saAvatar(name)})
+		wantFields(t, m, map[string]any{"avatarUrl": saAvatar(name)})
 	}
 	if got := saAvatar("test"); got != "/avatar/8ea890a677d6a223c591a1beea6ea9d2" {
 		t.Fatalf("test helper avatar(test) = %s", got)
@@ -905,10 +873,10 @@ func TestSA_SearchQueryOrderAndShape(t *testing.T) {
 		t.Fatalf("order = %v", logins)
 	}
 	saKeys(t, m, "totalCount", "serviceAccounts", "page", "perPage")
-	saFields(t, m, map[string]any{"totalCount": 4, "page": 1, "perPage": 1000})
+	wantFields(t, m, map[string]any{"totalCount": 4, "page": 1, "perPage": 1000})
 	first := m["serviceAccounts"].([]any)[1].(map[string]any)
 	saKeys(t, first, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
-	saFields(t, first, map[string]any{"id": ids["bravo"], "name": "bravo", "login": "sa-1-bravo", "orgId": 1,
+	wantFields(t, first, map[string]any{"id": ids["bravo"], "name": "bravo", "login": "sa-1-bravo", "orgId": 1,
 		"isDisabled": false, "role": "Viewer", "tokens": 1, "avatarUrl": saAvatar("bravo")})
 	for q, want := range map[string][]string{
 		"?query=ALPHA":       {"sa-1-alpha"},
@@ -924,7 +892,7 @@ func TestSA_SearchQueryOrderAndShape(t *testing.T) {
 		if !reflect.DeepEqual(logins, want) {
 			t.Fatalf("%s: %v, want %v", q, logins, want)
 		}
-		saFields(t, m, map[string]any{"totalCount": len(want)})
+		wantFields(t, m, map[string]any{"totalCount": len(want)})
 	}
 }
 
@@ -953,13 +921,13 @@ func TestSA_SearchPaging(t *testing.T) {
 		if !reflect.DeepEqual(logins, tc.want) {
 			t.Fatalf("%s: %v, want %v", tc.query, logins, tc.want)
 		}
-		saFields(t, m, map[string]any{"totalCount": 3, "page": tc.page, "perPage": tc.perPage})
+		wantFields(t, m, map[string]any{"totalCount": 3, "page": tc.page, "perPage": tc.perPage})
 	}
 	// Large values never fail.
 	for _, q := range []string{"?perpage=5000", "?perpage=5000&page=2", "?page=99999999999", "?page=99999999999&perpage=1000",
 		"?page=9223372036854775807&perpage=9223372036854775807", "?page=99999999999999999999999"} {
 		m, logins := saSearch(t, saAdmin(t, ts), q)
-		saFields(t, m, map[string]any{"totalCount": 3})
+		wantFields(t, m, map[string]any{"totalCount": 3})
 		want := 3
 		if strings.Contains(q, "page=2") || strings.Contains(q, "page=9") {
 			want = 0
@@ -998,10 +966,10 @@ func TestSA_SearchFilters(t *testing.T) {
 		if !reflect.DeepEqual(logins, want) {
 			t.Fatalf("%s: %v, want %v", q, logins, want)
 		}
-		saFields(t, m, map[string]any{"totalCount": len(want)})
+		wantFields(t, m, map[string]any{"totalCount": len(want)})
 	}
 	m, _ := saSearch(t, saAdmin(t, ts), "?disabled=true")
-	saFields(t, m["serviceAccounts"].([]any)[0].(map[string]any), map[string]any{"id": off["id"], "isDisabled": true, "tokens": 0})
+	wantFields(t, m["serviceAccounts"].([]any)[0].(map[string]any), map[string]any{"id": off["id"], "isDisabled": true, "tokens": 0})
 }
 
 func TestSA_SearchAccessControlAndReadableOnly(t *testing.T) {
@@ -1020,7 +988,7 @@ func TestSA_SearchAccessControlAndReadableOnly(t *testing.T) {
 	}
 	m, _ = saSearch(t, f.admin, "?accesscontrol=true")
 	for _, a := range m["serviceAccounts"].([]any) {
-		saFields(t, a.(map[string]any), map[string]any{"accessControl": map[string]any{
+		wantFields(t, a.(map[string]any), map[string]any{"accessControl": map[string]any{
 			"serviceaccounts:read": true, "serviceaccounts:write": true, "serviceaccounts:delete": true,
 			"serviceaccounts.permissions:read": true, "serviceaccounts.permissions:write": true}})
 	}
@@ -1029,16 +997,16 @@ func TestSA_SearchAccessControlAndReadableOnly(t *testing.T) {
 	if !reflect.DeepEqual(logins, []string{"sa-1-sa-a"}) {
 		t.Fatalf("user sees %v, want [sa-1-sa-a]", logins)
 	}
-	saFields(t, m, map[string]any{"totalCount": 1, "page": 1, "perPage": 1000})
-	saFields(t, m["serviceAccounts"].([]any)[0].(map[string]any), map[string]any{"id": f.a,
+	wantFields(t, m, map[string]any{"totalCount": 1, "page": 1, "perPage": 1000})
+	wantFields(t, m["serviceAccounts"].([]any)[0].(map[string]any), map[string]any{"id": f.a,
 		"accessControl": map[string]any{"serviceaccounts:read": true, "serviceaccounts:write": true}})
 	m, logins = saSearch(t, f.user, "?query=sa-b")
 	if len(logins) != 0 {
 		t.Fatalf("user finds %v by query", logins)
 	}
-	saFields(t, m, map[string]any{"totalCount": 0})
+	wantFields(t, m, map[string]any{"totalCount": 0})
 	m, _ = saSearch(t, f.user, "?perpage=1&page=2")
-	saFields(t, m, map[string]any{"totalCount": 1, "serviceAccounts": []any{}})
+	wantFields(t, m, map[string]any{"totalCount": 1, "serviceAccounts": []any{}})
 	// Without any read the search itself is refused; a removed grant takes effect at once.
 	saGrant(t, f.ts, f.a, f.userID, "")
 	saDenied(t, f.user.do(t, "GET", "/api/serviceaccounts/search", nil), "serviceaccounts:read")
@@ -1060,10 +1028,10 @@ func TestSA_UpdateWrapperAndPersistence(t *testing.T) {
 	// {} returns the current state.
 	m := saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), map[string]any{}).JSON(t)
 	saKeys(t, m, "message", "id", "name", "serviceaccount")
-	saFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "worker"})
+	wantFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "worker"})
 	sa := m["serviceaccount"].(map[string]any)
 	saKeys(t, sa, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
-	saFields(t, sa, map[string]any{"id": id, "uid": before["uid"], "name": "worker", "login": "sa-1-worker", "orgId": 1,
+	wantFields(t, sa, map[string]any{"id": id, "uid": before["uid"], "name": "worker", "login": "sa-1-worker", "orgId": 1,
 		"isDisabled": false, "role": "Viewer", "teams": []any{}, "avatarUrl": saAvatar("worker"), "createdAt": before["createdAt"]})
 
 	// Each field persists; the login never changes.
@@ -1079,11 +1047,11 @@ func TestSA_UpdateWrapperAndPersistence(t *testing.T) {
 			map[string]any{"role": "Admin", "name": "W3", "isDisabled": false}},
 	} {
 		r := saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), step.body).JSON(t)
-		saFields(t, r, map[string]any{"message": "Service account updated", "id": id, "name": step.want["name"]})
-		saFields(t, r["serviceaccount"].(map[string]any), step.want)
+		wantFields(t, r, map[string]any{"message": "Service account updated", "id": id, "name": step.want["name"]})
+		wantFields(t, r["serviceaccount"].(map[string]any), step.want)
 		got := saAdmin(t, ts).expect(t, http.StatusOK, "GET", saURL(id, ""), nil).JSON(t)
-		saFields(t, got, step.want)
-		saFields(t, got, map[string]any{"login": "sa-1-worker", "id": id, "tokens": 1})
+		wantFields(t, got, step.want)
+		wantFields(t, got, map[string]any{"login": "sa-1-worker", "id": id, "tokens": 1})
 		_, logins := saSearch(t, saAdmin(t, ts), "")
 		if !reflect.DeepEqual(logins, []string{"sa-1-worker"}) {
 			t.Fatalf("logins = %v", logins)
@@ -1092,7 +1060,7 @@ func TestSA_UpdateWrapperAndPersistence(t *testing.T) {
 	// Renaming does not free or take the login: a new account named like the old name still
 	// conflicts, one named like the new name gets its own login.
 	saBody(t, saAdmin(t, ts).do(t, "POST", "/api/serviceaccounts", map[string]any{"name": "worker"}), http.StatusBadRequest, saErrAlreadyExists)
-	saFields(t, saCreate(t, saAdmin(t, ts), map[string]any{"name": "W3"}), map[string]any{"login": "sa-1-w3"})
+	wantFields(t, saCreate(t, saAdmin(t, ts), map[string]any{"name": "W3"}), map[string]any{"login": "sa-1-w3"})
 	// The token follows the account's state: disabled → refused, enabled again → accepted.
 	ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/org", nil)
 	saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), map[string]any{"isDisabled": true})
@@ -1112,10 +1080,10 @@ func TestSA_UpdateEditorCannotRaiseToAdmin(t *testing.T) {
 	// Even together with allowed changes nothing is applied.
 	r = f.user.do(t, "PATCH", saURL(f.a, ""), map[string]any{"name": "sneaky", "role": "Admin"})
 	saBody(t, r, http.StatusForbidden, saErrRoleForbidden)
-	saFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"name": "sa-a", "role": "Viewer"})
+	wantFields(t, f.admin.expect(t, http.StatusOK, "GET", saURL(f.a, ""), nil).JSON(t), map[string]any{"name": "sa-a", "role": "Viewer"})
 	// Other changes within its role are allowed.
 	r = f.user.expect(t, http.StatusOK, "PATCH", saURL(f.a, ""), map[string]any{"name": "renamed", "isDisabled": true})
-	saFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"name": "renamed", "isDisabled": true, "role": "Viewer"})
+	wantFields(t, r.JSON(t)["serviceaccount"].(map[string]any), map[string]any{"name": "renamed", "isDisabled": true, "role": "Viewer"})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1223,13 +1191,13 @@ func TestSA_TokenList(t *testing.T) {
 		t.Fatalf("order = %v, want by name", names)
 	}
 	alpha, bravo, charlie := l[0], l[1], l[2]
-	saFields(t, bravo, map[string]any{"lastUsedAt": nil, "expiration": nil, "secondsUntilExpiration": 0,
+	wantFields(t, bravo, map[string]any{"lastUsedAt": nil, "expiration": nil, "secondsUntilExpiration": 0,
 		"hasExpired": false, "isRevoked": false})
 	if s := alpha["secondsUntilExpiration"].(float64); math.Abs(s-259200) > 5 {
 		t.Fatalf("secondsUntilExpiration of a 3-day token = %v, want ≈ 259200", s)
 	}
-	saFields(t, alpha, map[string]any{"hasExpired": false, "isRevoked": false, "lastUsedAt": nil})
-	saFields(t, charlie, map[string]any{"secondsUntilExpiration": 0, "hasExpired": false, "isRevoked": false})
+	wantFields(t, alpha, map[string]any{"hasExpired": false, "isRevoked": false, "lastUsedAt": nil})
+	wantFields(t, charlie, map[string]any{"secondsUntilExpiration": 0, "hasExpired": false, "isRevoked": false})
 	for _, tk := range []map[string]any{alpha, charlie} {
 		exp, _ := tk["expiration"].(string)
 		created, _ := time.Parse(time.RFC3339, tk["created"].(string))
@@ -1310,7 +1278,7 @@ func TestSA_PermissionsCreatorAndAssignments(t *testing.T) {
 	if len(l) != 1 {
 		t.Fatalf("permissions = %v", l)
 	}
-	saFields(t, l[0], map[string]any{"userId": 1, "userLogin": "admin", "permission": "Admin", "isManaged": true,
+	wantFields(t, l[0], map[string]any{"userId": 1, "userLogin": "admin", "permission": "Admin", "isManaged": true,
 		"isInherited": false, "actions": saAdminActions, "roleName": "managed:users:1:permissions",
 		"userAvatarUrl": "/avatar/" + func() string { s := md5.Sum([]byte("admin@localhost")); return hex.EncodeToString(s[:]) }()})
 	if uid, _ := l[0]["userUid"].(string); uid == "" {
@@ -1324,7 +1292,7 @@ func TestSA_PermissionsCreatorAndAssignments(t *testing.T) {
 	if len(l) != 2 {
 		t.Fatalf("permissions = %v", l)
 	}
-	saFields(t, l[1], map[string]any{"userId": uid, "userLogin": "u", "permission": "Edit", "isManaged": true, "actions": saEditActions})
+	wantFields(t, l[1], map[string]any{"userId": uid, "userLogin": "u", "permission": "Edit", "isManaged": true, "actions": saEditActions})
 	u.expect(t, http.StatusOK, "GET", saURL(id, ""), nil)
 	// Edit does not let u read or change the permissions.
 	saDenied(t, u.do(t, "GET", saPermURL(id, ""), nil), "serviceaccounts.permissions:read")
@@ -1335,7 +1303,7 @@ func TestSA_PermissionsCreatorAndAssignments(t *testing.T) {
 	if len(l) != 2 {
 		t.Fatalf("permissions after upgrade = %v", l)
 	}
-	saFields(t, l[1], map[string]any{"userLogin": "u", "permission": "Admin", "actions": saAdminActions})
+	wantFields(t, l[1], map[string]any{"userLogin": "u", "permission": "Admin", "actions": saAdminActions})
 	u.expect(t, http.StatusOK, "GET", saPermURL(id, ""), nil)
 	// Removing.
 	r = saAdmin(t, ts).expect(t, http.StatusOK, "POST", saPermURL(id, "/users/"+saItoa(uid)), map[string]string{"permission": ""})
@@ -1388,7 +1356,7 @@ func TestSA_AdminTokenManagesServiceAccounts(t *testing.T) {
 	_, key := saNewToken(t, saAdmin(t, ts), tf, "tf", 0)
 	bot := ts.bearer(key)
 	m := saCreate(t, bot, map[string]any{"name": "made by tf", "role": "Editor"})
-	saFields(t, m, map[string]any{"login": "sa-1-made-by-tf", "role": "Editor", "orgId": 1})
+	wantFields(t, m, map[string]any{"login": "sa-1-made-by-tf", "role": "Editor", "orgId": 1})
 	id := saNum(t, m, "id")
 	tokID, newKey := saNewToken(t, bot, id, "nested", 3600)
 	if !saTokenRe.MatchString(newKey) {
@@ -1405,7 +1373,7 @@ func TestSA_AdminTokenManagesServiceAccounts(t *testing.T) {
 	bot.expect(t, http.StatusOK, "DELETE", saURL(id, ""), nil)
 	// The Basic form with user api_key works the same.
 	r := ts.basic("api_key", key).expect(t, http.StatusCreated, "POST", "/api/serviceaccounts", map[string]any{"name": "via basic"})
-	saFields(t, r.JSON(t), map[string]any{"login": "sa-1-via-basic"})
+	wantFields(t, r.JSON(t), map[string]any{"login": "sa-1-via-basic"})
 }
 
 func TestSA_ViewerTokenCannotCreate(t *testing.T) {
@@ -1414,7 +1382,7 @@ func TestSA_ViewerTokenCannotCreate(t *testing.T) {
 	id := saNew(t, saAdmin(t, ts), "reader")
 	_, key := saNewToken(t, saAdmin(t, ts), id, "r", 0)
 	r := ts.bearer(key).expect(t, http.StatusOK, "GET", "/api/org", nil)
-	saFields(t, r.JSON(t), map[string]any{"id": 1, "name": "Main Org."})
+	wantFields(t, r.JSON(t), map[string]any{"id": 1, "name": "Main Org."})
 	saDenied(t, ts.bearer(key).do(t, "POST", "/api/serviceaccounts", map[string]any{"name": "x"}), "serviceaccounts:create")
 	saDenied(t, ts.bearer(key).do(t, "POST", saURL(id, "/tokens"), map[string]any{"name": "self"}), "serviceaccounts:write")
 	// An Editor-role account cannot either.
