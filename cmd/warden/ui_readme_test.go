@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,16 +11,16 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestUI_READMEScreenshots is not a test: it generates the README's screenshots
-// (docs/img/serviceaccount.png and docs/img/token-dialog.png, 1280×800) with a real server and
-// headless Chromium. It runs only when WARDEN_README_SCREENSHOTS names the directory to write
-// to, and skips otherwise — the one deliberate skip in the suite. Regenerate with:
+// TestUI_READMEScreenshots generates the README's screenshots (docs/img/serviceaccount.png and
+// docs/img/token-dialog.png, 1280×800) with a real server and headless Chromium, and checks
+// they come out as 1280×800 PNGs. It always runs; it writes into the directory named by
+// WARDEN_README_SCREENSHOTS, or into a temporary one. Regenerate the committed images with:
 //
 //	WARDEN_README_SCREENSHOTS=$PWD/docs/img go test ./cmd/warden -run TestUI_READMEScreenshots -count=1
 func TestUI_READMEScreenshots(t *testing.T) {
 	dir := os.Getenv("WARDEN_README_SCREENSHOTS")
 	if dir == "" {
-		t.Skip("a generator, not a test: set WARDEN_README_SCREENSHOTS=<dir> to write the README screenshots")
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -52,6 +53,21 @@ func TestUI_READMEScreenshots(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("new-token")),
 		chromedp.Focus(chromedp.CSS(`#token-dialog [data-step=created] button.primary`)))
 	uiqViewportShot(t, ctx, dir, "token-dialog")
+
+	for _, name := range []string{"serviceaccount", "token-dialog"} {
+		f, err := os.Open(filepath.Join(dir, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s.png is not a PNG: %v", name, err)
+		}
+		if cfg.Width != 1280 || cfg.Height != 800 {
+			t.Fatalf("%s.png is %d×%d, want 1280×800", name, cfg.Width, cfg.Height)
+		}
+	}
 }
 
 // uiqShotDir is where the tests' screenshots go: $WARDEN_SCREENSHOTS, or a directory under
@@ -69,12 +85,12 @@ func uiqViewportShot(t *testing.T, ctx context.Context, dir, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
