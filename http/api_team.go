@@ -42,6 +42,15 @@ func newTeamDTO(svc *warden.Service, p *warden.Principal, t *warden.Team, withAC
 	return d
 }
 
+// teamPathID reads the team id of a /api/teams/{id} route; Grafana calls a bad one "teamId".
+func teamPathID(r *http.Request) (int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, warden.Errorf(warden.EINVALID, "teamId is invalid")
+	}
+	return id, nil
+}
+
 // handleTeamCreate handles "POST /api/teams".
 func handleTeamCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
 	type request struct {
@@ -101,9 +110,9 @@ func handleTeamSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
 // handleTeamGet handles "GET /api/teams/{id}".
 func handleTeamGet(logger *slog.Logger, svc *warden.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		t, err := svc.FindTeam(r.Context(), id)
@@ -122,9 +131,9 @@ func handleTeamUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
 		Email string `json:"email"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		req, err := decode[request](w, r, "bad request data")
@@ -143,9 +152,9 @@ func handleTeamUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
 // handleTeamDelete handles "DELETE /api/teams/{id}".
 func handleTeamDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		if err := svc.DeleteTeam(r.Context(), id); err != nil {
@@ -175,9 +184,9 @@ type teamMemberDTO struct {
 // handleTeamMembers handles "GET /api/teams/{id}/members".
 func handleTeamMembers(logger *slog.Logger, svc *warden.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		list, err := svc.TeamMembers(r.Context(), id)
@@ -201,9 +210,9 @@ func handleTeamMemberAdd(logger *slog.Logger, svc *warden.Service) http.Handler 
 		UserID int64 `json:"userId"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		req, err := decode[request](w, r, "bad request data")
@@ -228,9 +237,9 @@ func handleTeamMemberUpdate(logger *slog.Logger, svc *warden.Service) http.Handl
 		Permission int `json:"permission"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		userID, err := pathID(r, "userId")
@@ -254,9 +263,9 @@ func handleTeamMemberUpdate(logger *slog.Logger, svc *warden.Service) http.Handl
 // handleTeamMemberRemove handles "DELETE /api/teams/{id}/members/{userId}".
 func handleTeamMemberRemove(logger *slog.Logger, svc *warden.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, err := teamPathID(r)
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "teamId is invalid"))
+			writeError(w, r, logger, err)
 			return
 		}
 		userID, err := pathID(r, "userId")
