@@ -90,14 +90,14 @@ func TestHasher_Verify(t *testing.T) {
 		p[i] = v
 		return strings.Join(p, "$")
 	}
-	// flipped returns enc with the last character of the key changed.
+	// flipped is enc with the key's first character changed. (Not the last: that one carries
+	// only two bits of the key, and a change in its padding bits decodes to the same bytes.)
 	key := parts[5]
-	last := key[len(key)-1]
 	repl := byte('A')
-	if last == 'A' {
+	if key[0] == 'A' {
 		repl = 'B'
 	}
-	flipped := with(5, key[:len(key)-1]+string(repl))
+	flipped := with(5, string(repl)+key[1:])
 
 	tests := []struct {
 		name     string
