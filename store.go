@@ -119,6 +119,10 @@ type Tx interface {
 	// Tokens.
 	CreateToken(ctx context.Context, t *Token) error // ECONFLICT: name taken in the org
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error)
+	// FindTokenIdentity finds a token by hash with its account and the account's role in the
+	// token's org, in one query. ENOTFOUND when the token, its account or that membership is
+	// missing.
+	FindTokenIdentity(ctx context.Context, hash string) (*TokenIdentity, error)
 	// FindTokens lists an account's tokens by name, at most limit of them.
 	FindTokens(ctx context.Context, orgID, serviceAccountID int64, limit int) ([]*Token, error)
 	// DeleteToken deletes a token only if it belongs to that org and account (else ENOTFOUND).

@@ -137,8 +137,14 @@ func (s Secret) Parts() (serviceID, secret, checksum string) {
 // token string. The secret's 190 bits make a slow or salted hash pointless, and an unkeyed hash
 // keeps tokens independent of secret_key; the algorithm tag leaves room for other schemes.
 func (s Secret) Hash() string {
-	sum := sha256.Sum256([]byte(s.s))
+	sum := s.digest()
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// digest returns the SHA-256 of the token without allocating: the cache's key.
+func (s Secret) digest() [sha256.Size]byte {
+	var buf [TokenLen]byte
+	return sha256.Sum256(buf[:copy(buf[:], s.s)])
 }
 
 // Token is a service-account token's metadata. The plaintext is never stored.
@@ -153,6 +159,14 @@ type Token struct {
 	Expires          time.Time // zero: never expires
 	LastUsedAt       time.Time // zero: never used
 	IsRevoked        bool
+}
+
+// TokenIdentity is what a token acts as, read in one query: the token, its service account and
+// the account's role in the token's org.
+type TokenIdentity struct {
+	Token   *Token
+	Account *User // ID, UID, Login, Email, Name, IsDisabled and IsServiceAccount are filled in
+	Role    OrgRole
 }
 
 // Expired reports whether the token has expired at now. Grafana rejects a token whose expiry

@@ -435,6 +435,18 @@ func (tx tokTx) FindTokenByHash(_ context.Context, hash string) (*Token, error) 
 	return &cp, nil
 }
 
+func (tx tokTx) FindTokenIdentity(ctx context.Context, hash string) (*TokenIdentity, error) {
+	tk, err := tx.FindTokenByHash(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	u, err := tx.FindUserByID(ctx, tk.ServiceAccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &TokenIdentity{Token: tk, Account: u, Role: tx.s.role}, nil
+}
+
 func (tx tokTx) FindUserByID(_ context.Context, id int64) (*User, error) {
 	if tx.s.user == nil || tx.s.user.ID != id {
 		return nil, Errorf(ENOTFOUND, "user not found")

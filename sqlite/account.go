@@ -137,6 +137,39 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, e
 	return tk, err
 }
 
+// tokenIdentitySelect reads a token, its account and the account's role in one indexed query.
+const tokenIdentitySelect = `SELECT t.id, t.org_id, t.service_account_id, t.name, t.key_hash, t.created, t.updated,
+	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked,
+	u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
+	FROM token t
+	JOIN users u ON u.id = t.service_account_id
+	JOIN org_user ou ON ou.org_id = t.org_id AND ou.user_id = u.id
+	WHERE t.key_hash = ?`
+
+// FindTokenIdentity finds a token with its account and the account's role in the token's org.
+func (t *Tx) FindTokenIdentity(ctx context.Context, hash string) (*warden.TokenIdentity, error) {
+	var u warden.User
+	var role string
+	tk, err := scanToken(withExtra{t.tx.StmtContext(ctx, t.identity).QueryRowContext(ctx, hash),
+		[]any{&u.ID, &u.UID, &u.Login, &u.Email, &u.Name, &u.IsDisabled, &u.IsServiceAccount, &role}})
+	if err == sql.ErrNoRows {
+		return nil, notFound("token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &warden.TokenIdentity{Token: tk, Account: &u, Role: warden.OrgRole(role)}, nil
+}
+
+// withExtra scans a row into a scan function's destinations followed by extra ones, so one
+// query can fill several types with their own scanners.
+type withExtra struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
+
 // FindTokens lists an account's tokens by name.
 func (t *Tx) FindTokens(ctx context.Context, orgID, saID int64, limit int) ([]*warden.Token, error) {
 	rows, err := t.tx.QueryContext(ctx, "SELECT "+tokenColumns+

@@ -32,6 +32,9 @@ type DB struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	// The token check's one query, prepared once per pool: parsing it each time would cost
+	// more than running it.
+	identityRead, identityWrite *sql.Stmt
 }
 
 var _ warden.Store = (*DB)(nil)
@@ -91,6 +94,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.identityRead, err = read.PrepareContext(ctx, tokenIdentitySelect); err == nil {
+		db.identityWrite, err = write.PrepareContext(ctx, tokenIdentitySelect)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare token query: %w", err)
+	}
 	return db, nil
 }
 
@@ -113,21 +123,21 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Update runs fn in a write transaction.
 func (db *DB) Update(ctx context.Context, fn func(warden.Tx) error) error {
-	return db.run(ctx, db.write, fn)
+	return db.run(ctx, db.write, db.identityWrite, fn)
 }
 
 // View runs fn in a read transaction: one consistent snapshot of the database.
 func (db *DB) View(ctx context.Context, fn func(warden.Tx) error) error {
-	return db.run(ctx, db.read, fn)
+	return db.run(ctx, db.read, db.identityRead, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(warden.Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, identity *sql.Stmt, fn func(warden.Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, identity: identity}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

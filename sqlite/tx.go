@@ -12,7 +12,8 @@ import (
 
 // Tx implements warden.Tx over one SQLite transaction.
 type Tx struct {
-	tx *sql.Tx
+	tx       *sql.Tx
+	identity *sql.Stmt // tokenIdentitySelect prepared on this transaction's pool
 }
 
 var _ warden.Tx = (*Tx)(nil)

@@ -97,6 +97,7 @@ var contract = []struct {
 	{"Token/NotFound", testTokenNotFound},
 	{"Token/Conflict", testTokenConflict},
 	{"Token/Revoke", testTokenRevoke},
+	{"Token/FindTokenIdentity", testTokenFindIdentity},
 	{"Token/UpdateTokensLastUsed", testTokenUpdateTokensLastUsed},
 	{"Token/DeletedWithAccount", testTokenDeletedWithAccount},
 
@@ -2640,6 +2641,37 @@ func testTokenConflict(t *testing.T, s warden.Store) {
 			t.Fatalf("token %q of a failed CreateToken exists", hash)
 		}
 	}
+}
+
+func testTokenFindIdentity(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	o := mustCreateOrg(t, s, "Acme")
+	sa := mustCreateServiceAccount(t, s, o.ID, "sa-ci")
+	mustAddOrgUser(t, s, o.ID, sa.ID, warden.RoleEditor)
+	exp := t0.Add(time.Hour)
+	tk := mustCreateToken(t, s, o.ID, sa.ID, "one", "hash-1", exp)
+	id := get(t, s, func(tx warden.Tx) (*warden.TokenIdentity, error) { return tx.FindTokenIdentity(ctx, "hash-1") })
+	wantEqual(t, "FindTokenIdentity token", *id.Token, *tk)
+	a := id.Account
+	if a.ID != sa.ID || a.UID != sa.UID || a.Login != sa.Login || a.Email != sa.Email || a.Name != sa.Name ||
+		!a.IsServiceAccount || a.IsDisabled || id.Role != warden.RoleEditor {
+		t.Fatalf("FindTokenIdentity = account %+v role %q, want %s as Editor", a, id.Role, sa.Login)
+	}
+
+	// Disabled and revoked show; an unknown hash and a token whose account left the token's
+	// org are not found.
+	sa.IsDisabled = true
+	update(t, s, func(tx warden.Tx) error { return tx.UpdateUser(ctx, sa) })
+	update(t, s, func(tx warden.Tx) error { return tx.RevokeToken(ctx, tk.ID) })
+	id = get(t, s, func(tx warden.Tx) (*warden.TokenIdentity, error) { return tx.FindTokenIdentity(ctx, "hash-1") })
+	if !id.Account.IsDisabled || !id.Token.IsRevoked {
+		t.Fatalf("after disable and revoke: disabled %v revoked %v, want both", id.Account.IsDisabled, id.Token.IsRevoked)
+	}
+	err := s.View(ctx, func(tx warden.Tx) error { _, err := tx.FindTokenIdentity(ctx, "hash-x"); return err })
+	wantCode(t, "FindTokenIdentity of an unknown hash", err, warden.ENOTFOUND)
+	update(t, s, func(tx warden.Tx) error { return tx.RemoveOrgUser(ctx, o.ID, sa.ID) })
+	err = s.View(ctx, func(tx warden.Tx) error { _, err := tx.FindTokenIdentity(ctx, "hash-1"); return err })
+	wantCode(t, "FindTokenIdentity without membership", err, warden.ENOTFOUND)
 }
 
 func testTokenRevoke(t *testing.T, s warden.Store) {
