@@ -64,6 +64,7 @@ const (
 	ChangeServiceAccountUpdated    ChangeKind = "serviceaccount.updated" // role, disabled flag or name
 	ChangeServiceAccountDeleted    ChangeKind = "serviceaccount.deleted"
 	ChangeManagedPermissionChanged ChangeKind = "permission.changed"
+	ChangeOrgUpdated               ChangeKind = "org.updated"
 	ChangeOrgDeleted               ChangeKind = "org.deleted"
 	ChangeUserChanged              ChangeKind = "user.changed" // role, disabled, deleted, password
 )

@@ -56,8 +56,26 @@ func BenchmarkPermissionsEvaluate(b *testing.B) {
 	}
 }
 
-func BenchmarkAuthenticateToken_SQLite(b *testing.B) {
-	e := newSAEnvB(b)
+// BenchmarkAuthenticateToken_CacheHit is the hot path: a token whose identity is cached.
+func BenchmarkAuthenticateToken_CacheHit(b *testing.B) {
+	benchAuthenticate(b, warden.DefaultConfig(), true)
+}
+
+// BenchmarkAuthenticateToken_CacheMiss_SQLite is a cold check: every call reads the token,
+// its account, membership and grants from SQLite (the cache is off).
+func BenchmarkAuthenticateToken_CacheMiss_SQLite(b *testing.B) {
+	cfg := warden.DefaultConfig()
+	cfg.Cache.Tokens = 0
+	benchAuthenticate(b, cfg, true)
+}
+
+// BenchmarkAuthenticateToken_Invalid is a token refused by its checksum, before any lookup.
+func BenchmarkAuthenticateToken_Invalid(b *testing.B) {
+	benchAuthenticate(b, warden.DefaultConfig(), false)
+}
+
+func benchAuthenticate(b *testing.B, cfg warden.Config, valid bool) {
+	e := newSAEnvB(b, cfg)
 	ctx := e.ctx
 	a, err := e.svc.CreateServiceAccount(ctx, "bench", nil, false)
 	if err != nil {
@@ -68,10 +86,13 @@ func BenchmarkAuthenticateToken_SQLite(b *testing.B) {
 		b.Fatal(err)
 	}
 	raw := secret.Reveal()
+	if !valid {
+		raw = raw[:len(raw)-1] + string(raw[len(raw)-1]^1)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := e.svc.AuthenticateToken(ctx, raw, 0); err != nil {
+		if _, err := e.svc.AuthenticateToken(ctx, raw, 0); (err == nil) != valid {
 			b.Fatal(err)
 		}
 	}
@@ -83,7 +104,7 @@ type benchEnv struct {
 }
 
 // newSAEnvB is a bootstrapped Service over SQLite in a temp dir, acting as the server admin.
-func newSAEnvB(b *testing.B) *benchEnv {
+func newSAEnvB(b *testing.B, cfg warden.Config) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "warden.db"))
@@ -91,7 +112,7 @@ func newSAEnvB(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	svc := warden.NewService(db, slog.New(slog.NewTextHandler(io.Discard, nil)), warden.DefaultConfig())
+	svc := warden.NewService(db, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
 	if _, _, err := svc.Bootstrap(ctx, "admin", "admin@localhost", "admin-pass"); err != nil {
 		b.Fatal(err)
 	}

@@ -42,6 +42,9 @@ type Config struct {
 	TokenExpirationDayLimit int
 	// APIKeyMaxSecondsToLive caps token lifetimes in seconds; -1 means no limit.
 	APIKeyMaxSecondsToLive int64
+
+	// Cache sizes the token and org caches of the authentication hot path.
+	Cache CacheConfig
 }
 
 // DefaultConfig returns Grafana's defaults.
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		AutoAssignOrgID:        1,
 		AutoAssignOrgRole:      RoleViewer,
 		APIKeyMaxSecondsToLive: -1,
+		Cache:                  DefaultCacheConfig(),
 	}
 }
 
@@ -75,8 +79,10 @@ type Service struct {
 	mu        sync.Mutex // guards listeners
 	listeners []func(Change)
 
-	lastUsed *lastUsedTracker
-	checks   *passwordChecks
+	lastUsed  *lastUsedTracker
+	checks    *passwordChecks
+	cache     *authCache
+	rolePerms map[OrgRole]Permissions // read-only, shared by cached identities
 }
 
 // NewService returns a Service over store.
@@ -90,15 +96,21 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 	if !cfg.AutoAssignOrgRole.Valid() {
 		cfg.AutoAssignOrgRole = RoleViewer
 	}
+	rolePerms := map[OrgRole]Permissions{}
+	for _, r := range []OrgRole{RoleNone, RoleViewer, RoleEditor, RoleAdmin} {
+		rolePerms[r] = NewPermissions(BasicRolePermissions(r, false))
+	}
 	return &Service{
-		store:    store,
-		logger:   logger,
-		cfg:      cfg,
-		hasher:   NewHasher(),
-		Now:      time.Now,
-		Rand:     rand.Reader,
-		lastUsed: newLastUsedTracker(),
-		checks:   newPasswordChecks(),
+		store:     store,
+		logger:    logger,
+		cfg:       cfg,
+		hasher:    NewHasher(),
+		Now:       time.Now,
+		Rand:      rand.Reader,
+		lastUsed:  newLastUsedTracker(),
+		checks:    newPasswordChecks(),
+		cache:     newAuthCache(cfg.Cache),
+		rolePerms: rolePerms,
 	}
 }
 

@@ -39,8 +39,8 @@ func checkNameLen(name string) error {
 	return nil
 }
 
-// Subscribe registers fn to be called after every committed change. Listeners run
-// synchronously and must be quick.
+// Subscribe registers fn to be called after every committed change, after the service's own
+// caches have applied it. Listeners run synchronously and must be quick.
 func (s *Service) Subscribe(fn func(Change)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -52,6 +52,7 @@ func (s *Service) emit(changes ...Change) {
 	ls := s.listeners
 	s.mu.Unlock()
 	for _, c := range changes {
+		s.cache.invalidate(c)
 		for _, fn := range ls {
 			fn(c)
 		}
@@ -398,6 +399,9 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 		}
 		tk.Expires = now.Add(time.Duration(secondsToLive) * time.Second)
 	}
+	// The new token goes into this instance's cache, so its first use here is never a miss.
+	gen, tokenGen := s.cache.gen.Load(), s.cache.tokenGen.Load()
+	var entry *tokenEntry
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.FindServiceAccount(ctx, p.OrgID, saID); err != nil {
 			if IsNotFound(err) {
@@ -411,12 +415,19 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 			}
 			return err
 		}
+		id, err := tx.FindTokenIdentity(ctx, tk.Hash)
+		if err != nil {
+			return err
+		}
+		entry = s.tokenEntry(id)
 		return s.audit(ctx, tx, "token.create", "token", idString(tk.ID), "success",
 			"serviceaccount="+idString(saID)+" name="+name)
 	})
 	if err != nil {
 		return nil, Secret{}, err
 	}
+	entry.gen = gen
+	s.remember(tokenKey(secret.digest()), entry, tokenGen)
 	s.emit(Change{Kind: ChangeTokenCreated, OrgID: p.OrgID, ServiceAccountID: saID, TokenID: tk.ID})
 	return tk, secret, nil
 }

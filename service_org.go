@@ -11,8 +11,13 @@ var (
 	errLastOrgAdmin = Errorf(EINVALID, "Cannot change role so that there is no organization admin left")
 )
 
-// FindOrgByID returns one org.
+// FindOrgByID returns one org, from the cache when it holds it. The result is shared and must
+// not be modified.
 func (s *Service) FindOrgByID(ctx context.Context, id int64) (*Org, error) {
+	if org, ok := s.cache.org(id); ok {
+		return org, nil
+	}
+	gen := s.cache.gen.Load()
 	var org *Org
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -22,7 +27,11 @@ func (s *Service) FindOrgByID(ctx context.Context, id int64) (*Org, error) {
 	if IsNotFound(err) {
 		return nil, errOrgNotFound
 	}
-	return org, err
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putOrg(org, gen)
+	return org, nil
 }
 
 // CreateOrg creates an org; the calling user becomes its Admin (its current org is unchanged).
@@ -270,7 +279,7 @@ func (s *Service) UpdateOrg(ctx context.Context, orgID int64, name string, addre
 	if err := checkNameLen(name); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		org, err := tx.FindOrgByID(ctx, orgID)
 		if IsNotFound(err) {
 			return Errorf(EINTERNAL, "Failed to update organization")
@@ -293,6 +302,11 @@ func (s *Service) UpdateOrg(ctx context.Context, orgID int64, name string, addre
 		}
 		return s.audit(ctx, tx, "org.update", "org", idString(orgID), "success", "name="+org.Name)
 	})
+	if err != nil {
+		return err
+	}
+	s.emit(Change{Kind: ChangeOrgUpdated, OrgID: orgID})
+	return nil
 }
 
 // DeleteOrg deletes an org with its memberships, teams, service accounts, their tokens and

@@ -19,8 +19,10 @@ var (
 
 // AuthenticateToken resolves a service-account token to the principal it acts as. requestedOrg
 // is the org the request names (0: the token's own). Malformed tokens and bad checksums are
-// refused before any database access; every failure is a 401 with Grafana's message, and
-// none of them records a use.
+// refused before any lookup; a cached identity answers without the database; every failure
+// is a 401 with Grafana's message, and none of them records a use.
+//
+// A cache hit allocates nothing: the returned principal is shared and must not be modified.
 func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOrg int64) (*Principal, error) {
 	if !s.ServiceAccountsEnabled() {
 		return nil, ErrInvalidAPIKey
@@ -29,52 +31,130 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	if !ok {
 		return nil, ErrInvalidAPIKey
 	}
-	now := s.Now().UTC()
-	var tk *Token
-	var u *User
-	var role OrgRole
-	var granted []Permission
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		if tk, err = tx.FindTokenByHash(ctx, secret.Hash()); err != nil {
-			return err
+	now := s.Now()
+	key := tokenKey(secret.digest())
+	c := s.cache
+	if c.usable() {
+		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() {
+			c.hits.Add(1)
+			return s.answer(e, now, requestedOrg)
 		}
-		if u, err = tx.FindUserByID(ctx, tk.ServiceAccountID); err != nil {
-			return err
+		if until, ok := c.unknown.get(key); ok && now.UnixNano() < until {
+			c.unknownHits.Add(1)
+			return nil, ErrInvalidAPIKey
 		}
-		m, err := tx.FindOrgUser(ctx, tk.OrgID, u.ID)
-		if err != nil {
-			return err
-		}
-		role = m.Role
-		granted, err = managedPermissions(ctx, tx, tk.OrgID, u.ID)
-		return err
+	}
+	c.misses.Add(1)
+	ip := ClientIPFromContext(ctx)
+	if c.budget != nil && c.budget.exhausted(ip, now) {
+		c.budgetRefusals.Add(1)
+		return nil, ErrInvalidAPIKey
+	}
+	// Concurrent misses for one token share one lookup.
+	v, err, _ := c.flights.Do(string(key[:]), func() (any, error) {
+		return s.lookupToken(ctx, key, secret)
 	})
 	if IsNotFound(err) {
+		if c.budget != nil {
+			c.budget.spend(ip, now)
+		}
 		return nil, ErrInvalidAPIKey
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate token: %w", err)
 	}
+	return s.answer(v.(*tokenEntry), now, requestedOrg)
+}
+
+// answer decides a request from what is known about its token, in the order Grafana checks.
+func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64) (*Principal, error) {
 	switch {
-	case tk.Expired(now):
+	case !e.expires.IsZero() && !e.expires.After(now):
 		return nil, errExpiredAPIKey
-	case tk.IsRevoked:
+	case e.revoked:
 		return nil, errRevokedAPIKey
-	case requestedOrg > 0 && requestedOrg != tk.OrgID:
+	case requestedOrg > 0 && requestedOrg != e.orgID:
 		return nil, errAPIKeyOrg
-	case !u.IsServiceAccount:
-		return nil, ErrInvalidAPIKey
-	case u.IsDisabled:
-		return nil, errDisabled
+	case e.refusal != nil:
+		return nil, e.refusal
 	}
-	list := append(BasicRolePermissions(role, false), granted...)
-	s.lastUsed.record(tk, now)
-	return &Principal{
+	if last := e.lastUsed.Load(); now.Unix()-last >= int64(lastUsedResolution/time.Second) &&
+		e.lastUsed.CompareAndSwap(last, now.Unix()) {
+		s.lastUsed.record(e.tokenID, now.UTC())
+	}
+	return e.identity, nil
+}
+
+// lookupToken reads a token's identity from the database and caches what it found.
+func (s *Service) lookupToken(ctx context.Context, key tokenKey, secret Secret) (*tokenEntry, error) {
+	c := s.cache
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	c.dbLookups.Add(1)
+	gen, tokenGen := c.gen.Load(), c.tokenGen.Load()
+	var id *TokenIdentity
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		id, err = tx.FindTokenIdentity(ctx, secret.Hash())
+		return err
+	})
+	if IsNotFound(err) {
+		if c.usable() {
+			c.unknown.put(key, s.Now().Add(c.cfg.UnknownTTL).UnixNano(), nil)
+		}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := s.tokenEntry(id)
+	e.gen = gen
+	s.remember(key, e, tokenGen)
+	return e, nil
+}
+
+// remember caches e unless a change raced with the reads it was built from.
+func (s *Service) remember(key tokenKey, e *tokenEntry, tokenGen uint64) {
+	c := s.cache
+	if !c.usable() {
+		return
+	}
+	c.tokens.put(key, e, func() bool {
+		return c.gen.Load() == e.gen && c.tokenGen.Load() == tokenGen && !c.suspended.Load()
+	})
+}
+
+// tokenEntry turns what the database holds about a token into what a check needs. Service
+// accounts hold no managed grants and join no teams (the service refuses both), so a token's
+// permissions are exactly its account's role's, shared by every token of that role.
+func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
+	tk, u := id.Token, id.Account
+	e := &tokenEntry{tokenID: tk.ID, orgID: tk.OrgID, expires: tk.Expires, revoked: tk.IsRevoked}
+	switch {
+	case !u.IsServiceAccount:
+		e.refusal = ErrInvalidAPIKey
+	case u.IsDisabled:
+		e.refusal = errDisabled
+	}
+	e.identity = &Principal{
 		Kind: KindServiceAccount, UserID: u.ID, UID: u.UID, Login: u.Login, Email: u.Email, Name: u.Name,
-		OrgID: tk.OrgID, OrgRole: role, CurrentOrgID: tk.OrgID, AuthMethod: "token", TokenID: tk.ID,
-		Permissions: NewPermissions(list),
-	}, nil
+		OrgID: tk.OrgID, OrgRole: id.Role, CurrentOrgID: tk.OrgID, AuthMethod: "token", TokenID: tk.ID,
+		Permissions: s.rolePermissions(id.Role),
+	}
+	if !tk.LastUsedAt.IsZero() {
+		e.lastUsed.Store(tk.LastUsedAt.Unix())
+	}
+	return e
+}
+
+// rolePermissions returns the shared, read-only permission set of a basic role.
+func (s *Service) rolePermissions(role OrgRole) Permissions {
+	if p, ok := s.rolePerms[role]; ok {
+		return p
+	}
+	return NewPermissions(BasicRolePermissions(role, false))
 }
 
 // lastUsedTracker collects token uses in memory so that no request writes to the database: a
@@ -95,17 +175,14 @@ func newLastUsedTracker() *lastUsedTracker {
 
 const lastUsedResolution = time.Minute
 
-func (l *lastUsedTracker) record(tk *Token, now time.Time) {
-	if !tk.LastUsedAt.IsZero() && now.Sub(tk.LastUsedAt) < lastUsedResolution {
-		return
-	}
+func (l *lastUsedTracker) record(id int64, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if w, ok := l.written[tk.ID]; ok && now.Sub(w) < lastUsedResolution {
+	if w, ok := l.written[id]; ok && now.Sub(w) < lastUsedResolution {
 		return
 	}
-	l.pending[tk.ID] = now
-	l.written[tk.ID] = now
+	l.pending[id] = now
+	l.written[id] = now
 }
 
 func (l *lastUsedTracker) take(now time.Time) map[int64]time.Time {

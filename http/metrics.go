@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/wardenhq/warden"
 )
 
 // metrics holds the request metrics. Labels are route patterns, never raw paths, so the
@@ -38,4 +39,28 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// registerCacheMetrics exposes what the token cache did, read at scrape time.
+func registerCacheMetrics(reg *prometheus.Registry, svc *warden.Service) {
+	counter := func(name, help string, v func(warden.CacheStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(svc.CacheStats())) })
+	}
+	reg.MustRegister(
+		counter("warden_token_cache_hits_total", "Token checks answered from the cache.",
+			func(s warden.CacheStats) uint64 { return s.Hits }),
+		counter("warden_token_cache_misses_total", "Token checks the cache could not answer.",
+			func(s warden.CacheStats) uint64 { return s.Misses }),
+		counter("warden_token_cache_unknown_hits_total", "Checks of tokens remembered as unknown, answered without a lookup.",
+			func(s warden.CacheStats) uint64 { return s.UnknownHits }),
+		counter("warden_token_lookups_total", "Database lookups of tokens.",
+			func(s warden.CacheStats) uint64 { return s.Lookups }),
+		counter("warden_token_lookup_budget_refusals_total", "Misses refused without a lookup because the client IP spent its budget of failed lookups.",
+			func(s warden.CacheStats) uint64 { return s.BudgetRefusals }),
+		counter("warden_cache_invalidations_total", "Changes applied to the caches, local or from other instances.",
+			func(s warden.CacheStats) uint64 { return s.Invalidations }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "warden_token_cache_entries", Help: "Identities in the token cache."},
+			func() float64 { return float64(svc.CacheStats().Entries) }),
+	)
 }

@@ -28,7 +28,12 @@ type testEnv struct {
 }
 
 // newTestEnv builds a testEnv; configure, if not nil, adjusts the service's settings.
-func newTestEnv(t *testing.T, configure func(*warden.Config)) *testEnv {
+func newTestEnv(t testing.TB, configure func(*warden.Config)) *testEnv {
+	return newTestEnvOn(t, nil, configure)
+}
+
+// newTestEnvOn is newTestEnv with the store wrapped by wrap, when not nil.
+func newTestEnvOn(t testing.TB, wrap func(warden.Store) warden.Store, configure func(*warden.Config)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
@@ -40,8 +45,12 @@ func newTestEnv(t *testing.T, configure func(*warden.Config)) *testEnv {
 	if configure != nil {
 		configure(&cfg)
 	}
+	var store warden.Store = db
+	if wrap != nil {
+		store = wrap(db)
+	}
 	logger, logs := newTestLogger()
-	svc := warden.NewService(db, logger, cfg)
+	svc := warden.NewService(store, logger, cfg)
 	if _, _, err := svc.Bootstrap(ctx, "admin", "admin@localhost", "admin"); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,7 @@ func NewServer(opts Options) http.Handler {
 		opts.SessionLifetime = 30 * 24 * time.Hour
 	}
 	m := newMetrics(opts.Registry)
+	registerCacheMetrics(opts.Registry, opts.Service)
 	mux := http.NewServeMux()
 	addRoutes(mux, opts)
 	var h http.Handler = mux

@@ -119,6 +119,16 @@ type Config struct {
 		LoginMaximumLifetime time.Duration
 		// APIKeyMaxSecondsToLive caps new token lifetimes in seconds; -1 means no limit.
 		APIKeyMaxSecondsToLive int64
+		// TokenCacheSize is the most service-account identities cached; 0 disables the cache.
+		TokenCacheSize int
+		// UnknownTokenCacheSize and UnknownTokenCacheTTL size the memory of unknown tokens.
+		UnknownTokenCacheSize int
+		UnknownTokenCacheTTL  time.Duration
+		// TokenLookupConcurrency bounds database lookups for uncached tokens.
+		TokenLookupConcurrency int
+		// FailedTokenLookupsPerIP is the per-client-IP budget of lookups finding no token,
+		// per second; 0 disables it.
+		FailedTokenLookupsPerIP int
 	}
 	// AuthBasic configures HTTP basic authentication ([auth.basic]).
 	AuthBasic struct {
@@ -635,6 +645,11 @@ func (l *loader) build() *Config {
 	c.Auth.LoginMaximumInactiveLifetime = l.duration("auth", "login_maximum_inactive_lifetime_duration", true)
 	c.Auth.LoginMaximumLifetime = l.duration("auth", "login_maximum_lifetime_duration", true)
 	c.Auth.APIKeyMaxSecondsToLive = l.int("auth", "api_key_max_seconds_to_live", -1, 1<<53)
+	c.Auth.TokenCacheSize = int(l.int("auth", "token_cache_size", 0, 100_000_000))
+	c.Auth.UnknownTokenCacheSize = int(l.int("auth", "unknown_token_cache_size", 0, 100_000_000))
+	c.Auth.UnknownTokenCacheTTL = l.duration("auth", "unknown_token_cache_ttl", true)
+	c.Auth.TokenLookupConcurrency = int(l.int("auth", "token_lookup_concurrency", 1, 10_000))
+	c.Auth.FailedTokenLookupsPerIP = int(l.int("auth", "failed_token_lookups_per_ip", 0, math.MaxInt32))
 
 	c.AuthBasic.Enabled = l.bool("auth.basic", "enabled")
 	c.AuthBasic.PasswordPolicy = l.bool("auth.basic", "password_policy")

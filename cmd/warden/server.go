@@ -73,6 +73,13 @@ func serviceConfig(cfg *Config) warden.Config {
 	c.DisableServiceAccounts = !cfg.FeatureEnabled("serviceAccounts")
 	c.TokenExpirationDayLimit = cfg.ServiceAccounts.TokenExpirationDayLimit
 	c.APIKeyMaxSecondsToLive = cfg.Auth.APIKeyMaxSecondsToLive
+	c.Cache = warden.CacheConfig{
+		Tokens:             cfg.Auth.TokenCacheSize,
+		UnknownTokens:      cfg.Auth.UnknownTokenCacheSize,
+		UnknownTTL:         cfg.Auth.UnknownTokenCacheTTL,
+		Lookups:            cfg.Auth.TokenLookupConcurrency,
+		FailedLookupsPerIP: cfg.Auth.FailedTokenLookupsPerIP,
+	}
 	return c
 }
 
