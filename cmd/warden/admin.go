@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/sqlite"
 )
 
 // runAdmin runs `warden admin …`: commands that open the configured database directly.
@@ -49,7 +50,7 @@ func runAdmin(ctx context.Context, args []string, configPath string, getenv func
 		default:
 			return &usageError{"usage: warden admin reset-admin-password --password-from-stdin (or one PASSWORD argument)"}
 		}
-		db, err := openStore(ctx, cfg)
+		db, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}
@@ -70,9 +71,9 @@ func runAdmin(ctx context.Context, args []string, configPath string, getenv func
 		if cfg.Database.Type != "sqlite3" {
 			return fmt.Errorf("backup copies a SQLite database; for PostgreSQL use pg_dump")
 		}
-		db, err := openStore(ctx, cfg)
+		db, err := sqlite.Open(ctx, cfg.Database.Path)
 		if err != nil {
-			return err
+			return fmt.Errorf("open sqlite database %s: %w", cfg.Database.Path, err)
 		}
 		defer db.Close()
 		if err := db.Backup(ctx, fs.Arg(0)); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/sqlite"
 )
 
 // runSeed runs `warden admin seed`: it fills the configured SQLite database with service
@@ -38,9 +39,9 @@ func runSeed(ctx context.Context, args []string, configPath string, getenv func(
 		return fmt.Errorf("seed writes to a SQLite database; database type is %q", cfg.Database.Type)
 	}
 	ctx = warden.NewSystemContext(ctx, "cli:admin seed")
-	db, err := openStore(ctx, cfg)
+	db, err := sqlite.Open(ctx, cfg.Database.Path)
 	if err != nil {
-		return err
+		return fmt.Errorf("open sqlite database %s: %w", cfg.Database.Path, err)
 	}
 	defer db.Close()
 	// A fresh database has no org yet. Create org 1 and the admin as the server would, but only

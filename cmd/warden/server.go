@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/wardenhq/warden"
 	wardenhttp "github.com/wardenhq/warden/http"
+	"github.com/wardenhq/warden/postgres"
 	"github.com/wardenhq/warden/sqlite"
 )
 
@@ -42,7 +43,7 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the configured database.
-func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
+func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (warden.Store, error) {
 	switch cfg.Database.Type {
 	case "sqlite3":
 		db, err := sqlite.Open(ctx, cfg.Database.Path)
@@ -51,7 +52,12 @@ func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
 		}
 		return db, nil
 	case "postgres":
-		return nil, fmt.Errorf("database type postgres is not supported by this build yet; use sqlite3")
+		db, err := postgres.Open(ctx, cfg.Database.URL, logger)
+		if err != nil {
+			// The error never includes the URL: it may hold a password.
+			return nil, fmt.Errorf("open postgres database: %w", err)
+		}
+		return db, nil
 	}
 	return nil, fmt.Errorf("unknown database type %q", cfg.Database.Type)
 }
@@ -90,14 +96,33 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	defer logw.Close()
 	logger := newLogger(cfg, logw)
 
-	db, err := openStore(ctx, cfg)
+	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
 	svc := warden.NewService(db, logger, serviceConfig(cfg))
-	generated, created, err := svc.Bootstrap(ctx, cfg.Security.AdminUser, cfg.Security.AdminEmail, cfg.Security.AdminPassword)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var peers *cluster
+	if bus, ok := db.(changeBus); ok {
+		peers = newCluster(bus, svc, logger, reg)
+	}
+
+	var generated string
+	var created bool
+	bootstrap := func(ctx context.Context) (err error) {
+		generated, created, err = svc.Bootstrap(ctx, cfg.Security.AdminUser, cfg.Security.AdminEmail, cfg.Security.AdminPassword)
+		return err
+	}
+	if ex, ok := db.(exclusive); ok {
+		// Instances starting together on one database bootstrap one at a time, so exactly one
+		// creates the admin.
+		err = ex.Exclusive(ctx, bootstrap)
+	} else {
+		err = bootstrap(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
@@ -122,8 +147,6 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	if err != nil {
 		return &ConfigError{Section: "server", Key: "root_url", Value: cfg.Server.RootURL, Err: err}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := wardenhttp.NewServer(wardenhttp.Options{
 		Logger:                  logger,
 		Service:                 svc,
@@ -172,6 +195,11 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { svc.RunLastUsedFlusher(bgCtx, logger, time.Second) })
 	bg.Go(func() { purgeLoop(bgCtx, logger, svc) })
+	if peers != nil {
+		bg.Go(func() { peers.runSender(bgCtx) })
+		bg.Go(func() { peers.runListener(bgCtx) })
+		bg.Go(func() { peers.runClockCheck(bgCtx) })
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

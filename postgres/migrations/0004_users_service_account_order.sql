@@ -1,0 +1,3 @@
+-- FindServiceAccounts lists an org's service accounts ORDER BY email, login, id; this index
+-- serves that order (and a page of it) without sorting the whole org.
+CREATE INDEX users_org_sa_order ON users (org_id, is_service_account, email, login, id);
