@@ -51,10 +51,14 @@ func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T
 
 // encode writes v as JSON with the given status.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// jsonContentType is shared by every JSON response, sparing an allocation per request; headers
+// are only ever replaced, never appended to in place.
+var jsonContentType = []string{"application/json"}
 
 // message is Grafana's plain success/error body.
 type message struct {

@@ -203,11 +203,16 @@ func recoverPanic(logger *slog.Logger, next http.Handler) http.Handler {
 // requestedOrg returns the org a request names: ?targetOrgId, else X-Grafana-Org-Id, else 0
 // (the identity's current org). Values that are not positive integers are ignored.
 func requestedOrg(r *http.Request) int64 {
-	if v, err := strconv.ParseInt(r.URL.Query().Get("targetOrgId"), 10, 64); err == nil && v > 0 {
-		return v
+	// Most requests name no org: look before parsing, which would allocate.
+	if strings.Contains(r.URL.RawQuery, "targetOrgId") {
+		if v, err := strconv.ParseInt(r.URL.Query().Get("targetOrgId"), 10, 64); err == nil && v > 0 {
+			return v
+		}
 	}
-	if v, err := strconv.ParseInt(r.Header.Get("X-Grafana-Org-Id"), 10, 64); err == nil && v > 0 {
-		return v
+	if h := r.Header.Get("X-Grafana-Org-Id"); h != "" {
+		if v, err := strconv.ParseInt(h, 10, 64); err == nil && v > 0 {
+			return v
+		}
 	}
 	return 0
 }

@@ -75,7 +75,9 @@ func limitBody(next http.Handler) http.Handler {
 			encode(w, http.StatusRequestEntityTooLarge, message{"Request body too large"})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if r.Body != http.NoBody { // the server's empty body needs no limit
+			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
