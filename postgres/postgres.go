@@ -64,8 +64,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
 
-	// listenCheck is how long Listen waits in silence before it pings its connection, so that
-	// a connection that died without a word is noticed.
+	// listenCheck is how long Listen waits in silence before it pings its connection (with the
+	// same timeout), so that a connection that died without a word is noticed within twice
+	// that: the bound on how long an instance can miss other instances' changes unawares.
 	listenCheck time.Duration
 }
 
@@ -93,7 +94,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := &DB{pool: pool, logger: logger, listenCheck: 30 * time.Second}
+	db := &DB{pool: pool, logger: logger, listenCheck: 500 * time.Millisecond}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
