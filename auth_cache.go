@@ -209,8 +209,10 @@ func (c *authCache) usable() bool { return c.enabled && !c.suspended.Load() }
 func (c *authCache) invalidate(ch Change) {
 	c.invalidations.Add(1)
 	switch ch.Kind {
-	case ChangeTokenCreated:
-		// A new token alters no cached identity.
+	case ChangeTokenCreated, ChangeManagedPermissionChanged:
+		// A new token alters no cached identity, and neither does a managed permission:
+		// service accounts can hold no grants and join no teams, so a token's permissions
+		// are its account's role's alone.
 	case ChangeTokenDeleted, ChangeTokenRevoked:
 		// Bump first: a load that read the row before the change then refuses to insert.
 		c.tokenGen.Add(1)

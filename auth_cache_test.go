@@ -193,6 +193,25 @@ func TestCache_ChangesTakeEffectImmediately(t *testing.T) {
 	}
 }
 
+// Changes that cannot alter a token's identity leave the cache warm: a new token, a managed
+// permission granted to a user on the account.
+func TestCache_UnrelatedChangesKeepEntries(t *testing.T) {
+	e := newCacheEnv(t, nil)
+	a := e.newSA(t, e.admin, "steady", warden.RoleViewer)
+	_, secret := e.token(t, e.admin, a.ID, "t", 0)
+	e.mustAuth(t, secret.Reveal())
+	u := e.user(t, "editor")
+	if _, err := e.svc.SetServiceAccountUserPermission(e.admin, a.ID, u.ID, warden.LevelEdit); err != nil {
+		t.Fatal(err)
+	}
+	e.token(t, e.admin, a.ID, "another", 0)
+	lookups := e.svc.CacheStats().Lookups
+	e.mustAuth(t, secret.Reveal())
+	if got := e.svc.CacheStats().Lookups - lookups; got != 0 {
+		t.Fatalf("after a grant and a new token, the cached token was looked up %d times, want 0", got)
+	}
+}
+
 // Deleting an org ends its accounts' tokens at once, though the cache held them.
 func TestCache_OrgDeletedEndsItsTokens(t *testing.T) {
 	e := newCacheEnv(t, nil)

@@ -242,7 +242,13 @@ func (s *Service) RunLastUsedFlusher(ctx context.Context, logger *slog.Logger, i
 			return
 		case <-t.C:
 			if err := s.FlushLastUsed(ctx); err != nil && ctx.Err() == nil {
-				logger.Error("flush token last-used times", "err", err)
+				// The uses are kept and written by a later flush; an unavailable database
+				// is worth a warning a second, not an error.
+				level := slog.LevelError
+				if ErrorCode(err) == EUNAVAILABLE {
+					level = slog.LevelWarn
+				}
+				logger.Log(ctx, level, "flush token last-used times", "err", err)
 			}
 		}
 	}
