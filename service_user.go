@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // CreateUserInput is the body of POST /api/admin/users.
@@ -46,6 +47,15 @@ func (s *Service) ValidatePassword(pw string) error {
 	return nil
 }
 
+// checkLoginLen bounds logins and emails as Grafana's columns do (VARCHAR(190)): both are
+// unique-indexed, and an index entry has a size limit (2704 bytes on PostgreSQL).
+func checkLoginLen(login, email string) error {
+	if utf8.RuneCountInString(login) > MaxNameLen || utf8.RuneCountInString(email) > MaxNameLen {
+		return Errorf(EINVALID, "login and email must be at most %d characters", MaxNameLen)
+	}
+	return nil
+}
+
 // CreateUser creates a human user and places it in an org (SPEC-identity §5.1, §1.3).
 func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
 	rawLogin, rawEmail := in.Login, in.Email
@@ -59,6 +69,9 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, er
 	}
 	if login == "" {
 		return nil, ErrorID(EINVALID, "user.empty-username-and-email", "Need to specify either username or email")
+	}
+	if err := checkLoginLen(login, email); err != nil {
+		return nil, err
 	}
 	conflict := Errorf(EPRECONDITION, "User with email '%s' or username '%s' already exists", rawEmail, rawLogin)
 	if err := s.ValidatePassword(in.Password); err != nil {
@@ -479,6 +492,9 @@ func (s *Service) UpdateUser(ctx context.Context, userID int64, upd UserUpdate) 
 	}
 	if email == "" {
 		email = login
+	}
+	if err := checkLoginLen(login, email); err != nil {
+		return err
 	}
 	conflict := Errorf(ECONFLICT, "Update would result in user login conflict")
 	err := s.store.Update(ctx, func(tx Tx) error {

@@ -9,12 +9,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden/postgres/pgtest"
 )
 
 // testServer is a real Warden started in-process by run, on a free port, with its own data
@@ -24,6 +27,8 @@ type testServer struct {
 	URL      string
 	DataDir  string
 	Password string // the admin password
+	Postgres bool   // the server's database is PostgreSQL (DBURL), not SQLite in DataDir
+	DBURL    string // the PostgreSQL database's URL
 	stderr   *syncBuffer
 	cancel   context.CancelFunc
 	done     chan error
@@ -58,8 +63,39 @@ func freePort(t *testing.T) int {
 }
 
 // startServer runs Warden with the admin password "admin" (unless env sets another) and brute
-// force limits from env. env holds WARDEN_* variables; unset ones take defaults.
+// force limits from env. env holds WARDEN_* variables; unset ones take defaults. The database
+// is the one testDatabase names (see startRun).
 func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	return startRun(t, []string{"server"}, env, map[string]string{"WARDEN_SERVER_ROUTER_LOGGING": "true"})
+}
+
+// envTestDatabase names the environment variable choosing the database of the test servers:
+// "postgres" runs them on PostgreSQL (a fresh database per server, on the server that
+// pgtest.EnvURL names), unset (or "sqlite") on SQLite files in their data directories.
+const envTestDatabase = "WARDEN_TEST_DATABASE"
+
+// testDatabase returns the database kind the test servers use: "sqlite3" or "postgres".
+func testDatabase(t testing.TB) string {
+	t.Helper()
+	switch v := os.Getenv(envTestDatabase); v {
+	case "", "sqlite", "sqlite3":
+		return "sqlite3"
+	case "postgres":
+		return "postgres"
+	default:
+		t.Fatalf("%s = %q, want postgres, sqlite or nothing", envTestDatabase, v)
+		return ""
+	}
+}
+
+// startRun runs `warden <args>` in process on a free port, with its own data directory, and
+// waits until it answers /api/health. The variables are defaults, then extra, then env.
+//
+// When testDatabase is "postgres" and env chooses no database itself (WARDEN_DATABASE_TYPE or
+// WARDEN_DATABASE_PATH), the server gets a fresh PostgreSQL database of its own, dropped when
+// the test ends. A test restarting a server on the same data passes ts.sameStore(...).
+func startRun(t *testing.T, args []string, env, extra map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -68,17 +104,29 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 		"WARDEN_SERVER_HTTP_PORT":        strconv.Itoa(port),
 		"WARDEN_PATHS_DATA":              filepath.Join(dir, "data"),
 		"WARDEN_SECURITY_ADMIN_PASSWORD": "admin",
-		"WARDEN_SERVER_ROUTER_LOGGING":   "true",
+	}
+	for k, v := range extra {
+		vars[k] = v
 	}
 	for k, v := range env {
 		vars[k] = v
+	}
+	_, typed := env["WARDEN_DATABASE_TYPE"]
+	_, pathed := env["WARDEN_DATABASE_PATH"]
+	if !typed && !pathed && testDatabase(t) == "postgres" {
+		// Created before ts.Stop is registered, so dropped after the server has stopped.
+		vars["WARDEN_DATABASE_TYPE"] = "postgres"
+		vars["WARDEN_DATABASE_URL"] = pgtest.NewDatabase(t)
 	}
 	getenv := func(k string) string { return vars[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	ts := &testServer{t: t, URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: vars["WARDEN_PATHS_DATA"],
 		Password: vars["WARDEN_SECURITY_ADMIN_PASSWORD"], stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	if vars["WARDEN_DATABASE_TYPE"] == "postgres" {
+		ts.Postgres, ts.DBURL = true, vars["WARDEN_DATABASE_URL"]
+	}
 	go func() {
-		ts.done <- run(ctx, []string{"server"}, getenv, strings.NewReader(""), io.Discard, ts.stderr)
+		ts.done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, ts.stderr)
 	}()
 	t.Cleanup(ts.Stop)
 	deadline := time.Now().Add(10 * time.Second)
@@ -100,6 +148,20 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sameStore returns env for a server on ts's data: its data directory and, on PostgreSQL,
+// its database. env's own entries are kept.
+func (ts *testServer) sameStore(env map[string]string) map[string]string {
+	m := map[string]string{"WARDEN_PATHS_DATA": ts.DataDir}
+	if ts.Postgres {
+		m["WARDEN_DATABASE_TYPE"] = "postgres"
+		m["WARDEN_DATABASE_URL"] = ts.DBURL
+	}
+	for k, v := range env {
+		m[k] = v
+	}
+	return m
 }
 
 // Stop shuts the server down (once) and fails the test if it did not exit cleanly.

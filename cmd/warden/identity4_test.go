@@ -88,11 +88,13 @@ func id4SearchUsers(t *testing.T, ts *testServer, query string) (map[string]any,
 	return m, id4Logins(list)
 }
 
-// id4Count runs a COUNT(*) query on the server's database file.
+// id4Count runs a COUNT(*) query (with ? placeholders) on the server's database.
 func id4Count(t *testing.T, ts *testServer, query string, args ...any) int {
 	t.Helper()
+	db := taDB(t, ts)
+	defer db.Close() // not kept open until the test ends: a test may count many times
 	var n int
-	if err := taDB(t, ts).QueryRow(query, args...).Scan(&n); err != nil {
+	if err := taQueryRow(db, query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n

@@ -1310,3 +1310,24 @@ func TestIdentityBruteForce_Disabled(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	wantBody(t, r, `{"message":"Logged in","redirectUrl":"/"}`)
 }
+
+// Logins and emails are bounded like Grafana's columns (190 characters): longer ones get 400,
+// not a database error, on either store; names are not bounded (a 3,000-character one works,
+// which an index on names would break on PostgreSQL).
+func TestIdentityBinding_LongLoginEmailAndName(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	long := strings.Repeat("l", 191)
+	for _, body := range []map[string]any{
+		{"login": long, "password": "pass"},
+		{"login": "short", "email": long + "@example.com", "password": "pass"},
+	} {
+		r := ts.admin().expect(t, http.StatusBadRequest, "POST", "/api/admin/users", body)
+		wantMessage(t, r, "login and email must be at most 190 characters")
+	}
+	ts.admin().expect(t, http.StatusOK, "POST", "/api/admin/users",
+		map[string]any{"login": strings.Repeat("k", 190), "password": "pass", "name": strings.Repeat("n", 3000)})
+	id := ts.createUser(t, map[string]any{"login": "renamed", "password": "pass"})
+	r := ts.admin().expect(t, http.StatusBadRequest, "PUT", "/api/users/"+strconv.FormatInt(id, 10), map[string]any{"login": long})
+	wantMessage(t, r, "login and email must be at most 190 characters")
+}

@@ -17,8 +17,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -29,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to reach the server's PostgreSQL database
 	"github.com/wardenhq/warden"
 	_ "modernc.org/sqlite" // the "sqlite" driver, to reach the server's database file directly
 )
@@ -178,17 +177,64 @@ func taWantUnauthorized(t *testing.T, r *response) {
 	}
 }
 
-// taDB opens the server's SQLite file directly, as another process would.
+// taDB opens the server's database directly, as another process would: its SQLite file, or
+// its PostgreSQL database (with the pgx driver). Write queries with ? placeholders and run them
+// through taExec or taQueryRow, which rewrite them for PostgreSQL; booleans as TRUE and FALSE,
+// which both databases read.
 func taDB(t *testing.T, ts *testServer) *sql.DB {
 	t.Helper()
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(ts.DataDir, "warden.db")+"?"+q.Encode())
+	var db *sql.DB
+	var err error
+	if ts.Postgres {
+		db, err = sql.Open("pgx", ts.DBURL)
+	} else {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(5000)")
+		db, err = sql.Open("sqlite", "file:"+filepath.Join(ts.DataDir, "warden.db")+"?"+q.Encode())
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// taIsPostgres reports whether db was opened by taDB on a PostgreSQL database.
+func taIsPostgres(db *sql.DB) bool {
+	_, ok := db.Driver().(*stdlib.Driver)
+	return ok
+}
+
+// taQuery returns query for db: on PostgreSQL each ? placeholder (outside quoted strings and
+// identifiers) becomes $1, $2, ...
+func taQuery(db *sql.DB, query string) string {
+	if !taIsPostgres(db) {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	var quote rune // the quote character of the literal or identifier we are in, or 0
+	for _, r := range query {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0 // a doubled quote closes and reopens: same result
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// taQueryRow runs a query (with ? placeholders) returning one row.
+func taQueryRow(db *sql.DB, query string, args ...any) *sql.Row {
+	return db.QueryRow(taQuery(db, query), args...)
 }
 
 // noTokenCache configures a server without the token cache, for tests that change token rows
@@ -199,7 +245,7 @@ var noTokenCache = map[string]string{"WARDEN_AUTH_TOKEN_CACHE_SIZE": "0"}
 
 func taExec(t *testing.T, db *sql.DB, query string, args ...any) {
 	t.Helper()
-	res, err := db.Exec(query, args...)
+	res, err := db.Exec(taQuery(db, query), args...)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
@@ -220,43 +266,7 @@ func taAdminToken(t *testing.T, ts *testServer) *client {
 // a config file on the command line.
 func taStartWithArgs(t *testing.T, args []string, env map[string]string) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
-	vars := map[string]string{
-		"WARDEN_SERVER_HTTP_ADDR":        "127.0.0.1",
-		"WARDEN_SERVER_HTTP_PORT":        strconv.Itoa(port),
-		"WARDEN_PATHS_DATA":              filepath.Join(dir, "data"),
-		"WARDEN_SECURITY_ADMIN_PASSWORD": "admin",
-	}
-	for k, v := range env {
-		vars[k] = v
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{t: t, URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: vars["WARDEN_PATHS_DATA"],
-		Password: vars["WARDEN_SECURITY_ADMIN_PASSWORD"], stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		ts.done <- run(ctx, args, func(k string) string { return vars[k] }, strings.NewReader(""), io.Discard, ts.stderr)
-	}()
-	t.Cleanup(ts.Stop)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(ts.URL + "/api/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return ts
-			}
-		}
-		select {
-		case err := <-ts.done:
-			t.Fatalf("server exited before it was ready: %v\n%s", err, ts.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready after 10s\n%s", ts.stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return startRun(t, args, env, nil)
 }
 
 // taBasicHeader is an Authorization header for HTTP Basic.
@@ -279,7 +289,7 @@ func TestToken09_53_TokenOfHumanUserIsInvalid(t *testing.T) {
 	}
 	now := time.Now().Unix()
 	taExec(t, taDB(t, ts), `INSERT INTO token (org_id, service_account_id, name, key_hash, created, updated, is_revoked)
-		VALUES (1, ?, 'human', ?, ?, ?, 0)`, adminID, sec.Hash(), now, now)
+		VALUES (1, ?, 'human', ?, ?, ?, FALSE)`, adminID, sec.Hash(), now, now)
 	taWantInvalidKey(t, ts.bearer(sec.Reveal()).do(t, "GET", "/api/org", nil))
 	taWantInvalidKey(t, ts.basic("api_key", sec.Reveal()).do(t, "GET", "/api/org", nil))
 }
@@ -348,7 +358,7 @@ func TestToken09_56_RevokedToken(t *testing.T) {
 	ts := startServer(t, noTokenCache)
 	saID, tokID, tok := taSA(t, ts, "leaky", "Viewer")
 	ts.bearer(tok).expect(t, http.StatusOK, "GET", "/api/org", nil)
-	taExec(t, taDB(t, ts), "UPDATE token SET is_revoked = 1 WHERE id = ?", tokID)
+	taExec(t, taDB(t, ts), "UPDATE token SET is_revoked = TRUE WHERE id = ?", tokID)
 	taWantAuthError(t, ts.bearer(tok).do(t, "GET", "/api/org", nil), "Revoked API key", "api-key.revoked")
 	taWantAuthError(t, ts.basic("api_key", tok).do(t, "GET", "/api/org", nil), "Revoked API key", "api-key.revoked")
 	if row := taTokenRow(t, ts.admin(), saID, tokID); row["isRevoked"] != true {
@@ -654,9 +664,9 @@ func TestToken_FailedChecksDoNotSetLastUsed(t *testing.T) {
 	ts.admin().expect(t, http.StatusOK, "PATCH", taSAPath(saID), map[string]any{"isDisabled": true})
 	taWantAuthError(t, ts.bearer(tok).do(t, "GET", "/api/org", nil), "Unauthorized", "identity.disabled")
 	ts.admin().expect(t, http.StatusOK, "PATCH", taSAPath(saID), map[string]any{"isDisabled": false})
-	taExec(t, db, "UPDATE token SET is_revoked = 1 WHERE id = ?", tokID)
+	taExec(t, db, "UPDATE token SET is_revoked = TRUE WHERE id = ?", tokID)
 	taWantAuthError(t, ts.bearer(tok).do(t, "GET", "/api/org", nil), "Revoked API key", "api-key.revoked")
-	taExec(t, db, "UPDATE token SET is_revoked = 0, expires = ? WHERE id = ?", time.Now().Add(-time.Minute).Unix(), tokID)
+	taExec(t, db, "UPDATE token SET is_revoked = FALSE, expires = ? WHERE id = ?", time.Now().Add(-time.Minute).Unix(), tokID)
 	taWantAuthError(t, ts.bearer(tok).do(t, "GET", "/api/org", nil), "Expired API key", "api-key.expired")
 	taExec(t, db, "UPDATE token SET expires = NULL WHERE id = ?", tokID)
 
@@ -675,9 +685,11 @@ func TestToken_FailedChecksDoNotSetLastUsed(t *testing.T) {
 	t.Logf("after the failures, a successful use showed in lastUsedAt after %v", d.Round(time.Millisecond))
 }
 
-// No database write on the request's path: with another connection holding SQLite's write
-// lock, token-authenticated requests (including a first use, which must be recorded) still
-// answer, and the use is written once the lock is gone.
+// No database write on the request's path: with another connection holding the database's
+// write lock, token-authenticated requests (including a first use, which must be recorded)
+// still answer, and the use is written once the lock is gone. On SQLite the lock is BEGIN
+// IMMEDIATE's; on PostgreSQL, a transaction holding every table in EXCLUSIVE mode, which lets
+// plain reads through and blocks every write.
 func TestToken_NoDatabaseWriteOnTheRequestPath(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
@@ -689,15 +701,30 @@ func TestToken_NoDatabaseWriteOnTheRequestPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	defer conn.Close() // on failure, db.Close (a cleanup) ends the transaction
+	if ts.Postgres {
+		var tables string
+		if err := conn.QueryRowContext(ctx, `SELECT string_agg(format('%I', tablename), ', ')
+			FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "LOCK TABLE "+tables+" IN EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
 	locked := time.Now()
 	var slowest time.Duration
+	// A write on PostgreSQL would wait for as long as the lock is held: give up after 10 s.
+	c := ts.bearer(tok)
+	c.http.Timeout = 10 * time.Second
 	for _, path := range []string{"/api/org", "/api/serviceaccounts/search", taSAPath(saID) + "/tokens", "/api/user"} {
 		start := time.Now()
-		r := ts.bearer(tok).do(t, "GET", path, nil)
+		r := c.do(t, "GET", path, nil)
 		d := time.Since(start)
 		slowest = max(slowest, d)
 		if r.Status != http.StatusOK {
@@ -711,7 +738,8 @@ func TestToken_NoDatabaseWriteOnTheRequestPath(t *testing.T) {
 	}
 	t.Logf("4 token requests answered while the write lock was held (%v); slowest %v", held.Round(time.Millisecond),
 		slowest.Round(time.Millisecond))
-	// A request that waited for the lock would have taken the 5 s busy timeout.
+	// A request that waited for the lock would have taken SQLite's 5 s busy timeout, or on
+	// PostgreSQL the whole time the lock was held.
 	if slowest >= 5*time.Second {
 		t.Errorf("a token request took %v with the database write-locked: it waited for a write", slowest)
 	}
@@ -729,7 +757,7 @@ func TestToken_LastUsedFlushedOnShutdown(t *testing.T) {
 	ts.bearer(tok).expect(t, http.StatusOK, "GET", "/api/org", nil)
 	ts.Stop()
 
-	ts2 := startServer(t, map[string]string{"WARDEN_PATHS_DATA": ts.DataDir})
+	ts2 := startServer(t, ts.sameStore(nil))
 	at := taLastUsed(t, ts2.admin(), saID, tokID)
 	if at.IsZero() || at.Before(before.Truncate(time.Second)) {
 		t.Fatalf("after a graceful stop, lastUsedAt = %v, want the use made just before it (%v)", at, before.UTC())
@@ -741,7 +769,8 @@ func TestToken_LastUsedFlushedOnShutdown(t *testing.T) {
 // Storage at rest and leaks.
 
 // Only the tagged SHA-256 of the whole token is stored; the plaintext is nowhere in the
-// database files or in the logs; the create response is not cacheable.
+// database (its files on SQLite, its rows on PostgreSQL) or in the logs; the create response
+// is not cacheable.
 func TestToken_NeverStoredNorLoggedInPlaintext(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, map[string]string{"WARDEN_LOG_LEVEL": "debug"})
@@ -761,7 +790,7 @@ func TestToken_NeverStoredNorLoggedInPlaintext(t *testing.T) {
 	// The stored value: "sha256:" + hex SHA-256 of the full token, nothing else.
 	sum := sha256.Sum256([]byte(tok))
 	var stored string
-	if err := taDB(t, ts).QueryRow("SELECT key_hash FROM token WHERE id = ?", tokID).Scan(&stored); err != nil {
+	if err := taQueryRow(taDB(t, ts), "SELECT key_hash FROM token WHERE id = ?", tokID).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	if want := "sha256:" + hex.EncodeToString(sum[:]); stored != want {
@@ -781,6 +810,10 @@ func TestToken_NeverStoredNorLoggedInPlaintext(t *testing.T) {
 
 	checkFiles := func(when string) {
 		t.Helper()
+		if ts.Postgres {
+			taCheckPostgresRows(t, ts, when, secret, stored)
+			return
+		}
 		files, _ := filepath.Glob(filepath.Join(ts.DataDir, "warden.db*"))
 		if len(files) == 0 {
 			t.Fatalf("%s: no database files under %s", when, ts.DataDir)
@@ -804,6 +837,53 @@ func TestToken_NeverStoredNorLoggedInPlaintext(t *testing.T) {
 	}
 	if !strings.Contains(logs, "/api/org") {
 		t.Errorf("no access log lines for the requests made (is the log captured?):\n%s", logs)
+	}
+}
+
+// taCheckPostgresRows is the PostgreSQL form of the search of the database files for the
+// token's secret: no row of any table, in its text form, contains secret. Searching the same
+// way for present (a value known to be stored) proves the search sees the rows.
+func taCheckPostgresRows(t *testing.T, ts *testServer, when, secret, present string) {
+	t.Helper()
+	db := taDB(t, ts)
+	defer db.Close()
+	rows, err := db.Query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(tables) == 0 {
+		t.Fatalf("%s: no tables in the server's PostgreSQL database", when)
+	}
+	count := func(table, s string) int {
+		t.Helper()
+		var n int
+		q := `SELECT COUNT(*) FROM "` + strings.ReplaceAll(table, `"`, `""`) + `" AS r WHERE strpos(r::text, $1) > 0`
+		if err := db.QueryRow(q, s).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	found := 0
+	for _, table := range tables {
+		if n := count(table, secret); n != 0 {
+			t.Errorf("%s: %d row(s) of table %s contain the token's secret", when, n, table)
+		}
+		found += count(table, present)
+	}
+	if found == 0 {
+		t.Fatalf("%s: the search of the PostgreSQL rows did not find the stored key hash %q", when, present)
 	}
 }
 
@@ -967,14 +1047,14 @@ func TestToken_FeatureToggleOffDisablesExistingTokens(t *testing.T) {
 	ts.bearer(tok).expect(t, http.StatusOK, "GET", "/api/org", nil)
 	ts.Stop()
 
-	off := startServer(t, map[string]string{"WARDEN_PATHS_DATA": ts.DataDir, "WARDEN_FEATURE_TOGGLES_SERVICEACCOUNTS": "false"})
+	off := startServer(t, ts.sameStore(map[string]string{"WARDEN_FEATURE_TOGGLES_SERVICEACCOUNTS": "false"}))
 	taWantInvalidKey(t, off.bearer(tok).do(t, "GET", "/api/org", nil))
 	taWantInvalidKey(t, off.basic("api_key", tok).do(t, "GET", "/api/org", nil))
 	taWantToggleOff(t, off)
 	off.admin().expect(t, http.StatusOK, "GET", "/api/org", nil) // users are unaffected
 	off.Stop()
 
-	on := startServer(t, map[string]string{"WARDEN_PATHS_DATA": ts.DataDir})
+	on := startServer(t, ts.sameStore(nil))
 	on.bearer(tok).expect(t, http.StatusOK, "GET", "/api/org", nil)
 }
 
@@ -1002,7 +1082,7 @@ func TestToken_FeatureToggleConfigFile(t *testing.T) {
 
 	// The global flag form (`warden --config FILE server`) reads the same file.
 	disable := write("disable.ini", "[feature_toggles]\nserviceAccounts = false\n")
-	off := taStartWithArgs(t, []string{"--config", disable, "server"}, map[string]string{"WARDEN_PATHS_DATA": ts.DataDir})
+	off := taStartWithArgs(t, []string{"--config", disable, "server"}, ts.sameStore(nil))
 	taWantToggleOff(t, off)
 	taWantInvalidKey(t, off.bearer(tok).do(t, "GET", "/api/org", nil))
 }

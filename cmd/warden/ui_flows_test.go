@@ -770,7 +770,7 @@ func TestUI_ServiceAccountPage(t *testing.T) {
 	usedID, used := uiqIssue(t, ts, id, "used", 0)
 	db := taDB(t, ts)
 	taExec(t, db, "UPDATE token SET expires = ? WHERE id = ?", time.Now().Add(-48*time.Hour).Unix(), oldID)
-	taExec(t, db, "UPDATE token SET is_revoked = 1 WHERE id = ?", leakedID)
+	taExec(t, db, "UPDATE token SET is_revoked = TRUE WHERE id = ?", leakedID)
 	uiqWaitLastUsed(t, ts, id, usedID, used)
 
 	ctx := newTab(t)
@@ -1669,7 +1669,7 @@ func TestUI_Contrast(t *testing.T) {
 	revokedID, _ := uiqIssue(t, ts, id, "leaked", 0)
 	db := taDB(t, ts)
 	taExec(t, db, "UPDATE token SET expires = ? WHERE id = ?", time.Now().Add(-time.Hour).Unix(), oldID)
-	taExec(t, db, "UPDATE token SET is_revoked = 1 WHERE id = ?", revokedID)
+	taExec(t, db, "UPDATE token SET is_revoked = TRUE WHERE id = ?", revokedID)
 	ctx := newTab(t)
 	browserLogin(t, ctx, ts, "admin", ts.Password)
 	for _, scheme := range []string{"light", "dark"} {
