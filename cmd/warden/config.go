@@ -260,9 +260,12 @@ var queryPassword = regexp.MustCompile(`(?i)([?&])((?:ssl)?password=)([^&]*)`)
 // characters makes url.Parse fail, and such a value must still not leak;
 // when unsure it masks too much rather than too little.
 func redactURL(s string) string {
+	// Key=value passwords first, whatever else the text looks like: such a password may
+	// itself contain "://".
+	s = dsnPassword.ReplaceAllString(s, "${1}${2}***")
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return dsnPassword.ReplaceAllString(s, "${1}${2}***")
+		return s
 	}
 	// The last '@' rather than the one url.Parse would pick: a password
 	// may hold unescaped '@', '/', '?' or '#', and an '@' in the query,
@@ -369,6 +372,11 @@ func (l *loader) fail(section, key, value string, err error) {
 	}
 	if src, ok := l.fromEnv[[2]string{section, key}]; ok {
 		err = fmt.Errorf("%w (set by %s)", err, src)
+	}
+	// Report a value that refers to other keys as written: its expansion may copy a secret
+	// (%(admin_password)s) into a key that is not masked.
+	if raw := l.file.Section(section).Key(key).Value(); strings.Contains(raw, "%(") {
+		value = raw
 	}
 	l.err = &ConfigError{Section: section, Key: key, Value: value, Err: err}
 }

@@ -575,6 +575,16 @@ func TestConfigErrorMasking(t *testing.T) {
 		})
 	}
 
+	// Found by FuzzConfig: interpolation must not copy a secret into a reported value.
+	t.Run("secret copied by interpolation", func(t *testing.T) {
+		t.Parallel()
+		ce := loadErr(t, "[security]\nbrute_force_login_protection_max_attempts = %(admin_password)s\n",
+			map[string]string{"WARDEN_SECURITY_ADMIN_PASSWORD": "hunter2"})
+		if msg := ce.Error(); strings.Contains(msg, "hunter2") || !strings.Contains(msg, "%(admin_password)s") {
+			t.Errorf("error = %q, want the value as written, without the password", msg)
+		}
+	})
+
 	t.Run("database url through LoadConfig", func(t *testing.T) {
 		t.Parallel()
 		ce := loadErr(t, "[database]\ntype = postgres\nurl = mysql://root:hunter2@db/warden\n", nil)
@@ -602,6 +612,8 @@ func TestRedactURL(t *testing.T) {
 		{"postgres://host/db?user=bob&password=pw&sslmode=disable", "postgres://host/db?user=bob&password=***&sslmode=disable"},
 		{"host=db user=warden password=s3cret dbname=warden", "host=db user=warden password=*** dbname=warden"},
 		{"host=db password='s3 cret' sslpassword=x", "host=db password=*** sslpassword=***"},
+		// Found by FuzzConfig: a key=value password holding "://" looked like a URL's scheme.
+		{"host=db user=warden password=pg://s3cret dbname=warden", "host=db user=warden password=*** dbname=warden"},
 		{"", ""},
 	}
 	for _, tt := range tests {
