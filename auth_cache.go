@@ -33,6 +33,10 @@ type CacheConfig struct {
 	// (with a burst of the same size); beyond it, misses from that IP are refused without a
 	// lookup. 0 means no budget.
 	FailedLookupsPerIP int
+	// MaxAge is the longest an entry is used without reading the database again, whatever
+	// the invalidations say: a backstop should one ever be lost (an instance that dies between
+	// its commit and its announcement). 0 means no limit.
+	MaxAge time.Duration
 }
 
 // DefaultCacheConfig returns the shipped cache sizes.
@@ -43,6 +47,7 @@ func DefaultCacheConfig() CacheConfig {
 		UnknownTTL:         30 * time.Second,
 		Lookups:            32,
 		FailedLookupsPerIP: 100,
+		MaxAge:             time.Minute,
 	}
 }
 
@@ -59,6 +64,7 @@ type tokenKey [32]byte
 // request for it exactly as the lookup would.
 type tokenEntry struct {
 	gen      uint64
+	loaded   time.Time // when the database was read
 	tokenID  int64
 	orgID    int64
 	expires  time.Time // zero: never
@@ -159,8 +165,9 @@ func (c *shardedMap[V]) len() int {
 
 // orgEntry is a cached org, valid while gen is current.
 type orgEntry struct {
-	gen uint64
-	org *Org
+	gen    uint64
+	loaded time.Time
+	org    *Org
 }
 
 // authCache is the Service's in-process memory of tokens and orgs.
@@ -233,22 +240,27 @@ func (c *authCache) reset() {
 	c.orgMu.Unlock()
 }
 
-func (c *authCache) org(id int64) (*Org, bool) {
+func (c *authCache) org(id int64, now time.Time) (*Org, bool) {
 	if !c.usable() {
 		return nil, false
 	}
 	c.orgMu.RLock()
 	e, ok := c.orgs[id]
 	c.orgMu.RUnlock()
-	if !ok || e.gen != c.gen.Load() {
+	if !ok || e.gen != c.gen.Load() || c.tooOld(e.loaded, now) {
 		return nil, false
 	}
 	return e.org, true
 }
 
+// tooOld reports whether an entry read from the database at loaded is past MaxAge.
+func (c *authCache) tooOld(loaded, now time.Time) bool {
+	return c.cfg.MaxAge > 0 && now.Sub(loaded) >= c.cfg.MaxAge
+}
+
 // putOrg remembers o as loaded at generation gen. The org map holds at most as many orgs as
 // the token cache holds tokens; past that, new orgs are simply not cached.
-func (c *authCache) putOrg(o *Org, gen uint64) {
+func (c *authCache) putOrg(o *Org, gen uint64, loaded time.Time) {
 	if !c.usable() {
 		return
 	}
@@ -260,7 +272,7 @@ func (c *authCache) putOrg(o *Org, gen uint64) {
 	if _, ok := c.orgs[o.ID]; !ok && len(c.orgs) >= c.cfg.Tokens {
 		return
 	}
-	c.orgs[o.ID] = orgEntry{gen: gen, org: o}
+	c.orgs[o.ID] = orgEntry{gen: gen, loaded: loaded, org: o}
 }
 
 // acquire takes a lookup slot, waiting while the bound is reached.

@@ -458,6 +458,25 @@ func TestCache_ApplyChangeFromElsewhere(t *testing.T) {
 	e.wantRefused(t, secret.Reveal(), "Invalid API key")
 }
 
+// An entry is read again after MaxAge even if no invalidation arrives, which bounds the harm
+// of a lost one (an instance that died between its commit and its announcement).
+func TestCache_EntriesReadAgainAfterMaxAge(t *testing.T) {
+	e := newCacheEnv(t, nil)
+	a := e.newSA(t, e.admin, "lost", warden.RoleViewer)
+	tk, secret := e.token(t, e.admin, a.ID, "t", 0)
+	e.mustAuth(t, secret.Reveal())
+	if err := e.db.Update(context.Background(), func(tx warden.Tx) error {
+		return tx.DeleteToken(context.Background(), 1, a.ID, tk.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	maxAge := warden.DefaultCacheConfig().MaxAge
+	e.clock.Add(maxAge - time.Second)
+	e.mustAuth(t, secret.Reveal()) // no invalidation arrived: the entry still answers
+	e.clock.Add(time.Second)
+	e.wantRefused(t, secret.Reveal(), "Invalid API key")
+}
+
 // However many tokens are used, the cache holds at most its size.
 func TestCache_SizeIsBounded(t *testing.T) {
 	const size = 64

@@ -400,7 +400,7 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 		tk.Expires = now.Add(time.Duration(secondsToLive) * time.Second)
 	}
 	// The new token goes into this instance's cache, so its first use here is never a miss.
-	gen, tokenGen := s.cache.gen.Load(), s.cache.tokenGen.Load()
+	gen, tokenGen, loaded := s.cache.gen.Load(), s.cache.tokenGen.Load(), s.Now()
 	var entry *tokenEntry
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.FindServiceAccount(ctx, p.OrgID, saID); err != nil {
@@ -426,7 +426,7 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 	if err != nil {
 		return nil, Secret{}, err
 	}
-	entry.gen = gen
+	entry.gen, entry.loaded = gen, loaded
 	s.remember(tokenKey(secret.digest()), entry, tokenGen)
 	s.emit(Change{Kind: ChangeTokenCreated, OrgID: p.OrgID, ServiceAccountID: saID, TokenID: tk.ID})
 	return tk, secret, nil

@@ -14,7 +14,8 @@ var (
 // FindOrgByID returns one org, from the cache when it holds it. The result is shared and must
 // not be modified.
 func (s *Service) FindOrgByID(ctx context.Context, id int64) (*Org, error) {
-	if org, ok := s.cache.org(id); ok {
+	now := s.Now()
+	if org, ok := s.cache.org(id, now); ok {
 		return org, nil
 	}
 	gen := s.cache.gen.Load()
@@ -30,7 +31,7 @@ func (s *Service) FindOrgByID(ctx context.Context, id int64) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cache.putOrg(org, gen)
+	s.cache.putOrg(org, gen, now)
 	return org, nil
 }
 

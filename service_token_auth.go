@@ -35,7 +35,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	key := tokenKey(secret.digest())
 	c := s.cache
 	if c.usable() {
-		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() {
+		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() && !c.tooOld(e.loaded, now) {
 			c.hits.Add(1)
 			return s.answer(e, now, requestedOrg)
 		}
@@ -93,7 +93,7 @@ func (s *Service) lookupToken(ctx context.Context, key tokenKey, secret Secret) 
 	}
 	defer c.release()
 	c.dbLookups.Add(1)
-	gen, tokenGen := c.gen.Load(), c.tokenGen.Load()
+	gen, tokenGen, loaded := c.gen.Load(), c.tokenGen.Load(), s.Now()
 	var id *TokenIdentity
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -110,7 +110,7 @@ func (s *Service) lookupToken(ctx context.Context, key tokenKey, secret Secret) 
 		return nil, err
 	}
 	e := s.tokenEntry(id)
-	e.gen = gen
+	e.gen, e.loaded = gen, loaded
 	s.remember(key, e, tokenGen)
 	return e, nil
 }

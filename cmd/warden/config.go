@@ -121,6 +121,8 @@ type Config struct {
 		APIKeyMaxSecondsToLive int64
 		// TokenCacheSize is the most service-account identities cached; 0 disables the cache.
 		TokenCacheSize int
+		// TokenCacheMaxAge is the longest a cached identity is used unread; 0: no limit.
+		TokenCacheMaxAge time.Duration
 		// UnknownTokenCacheSize and UnknownTokenCacheTTL size the memory of unknown tokens.
 		UnknownTokenCacheSize int
 		UnknownTokenCacheTTL  time.Duration
@@ -654,6 +656,7 @@ func (l *loader) build() *Config {
 	c.Auth.LoginMaximumLifetime = l.duration("auth", "login_maximum_lifetime_duration", true)
 	c.Auth.APIKeyMaxSecondsToLive = l.int("auth", "api_key_max_seconds_to_live", -1, 1<<53)
 	c.Auth.TokenCacheSize = int(l.int("auth", "token_cache_size", 0, 100_000_000))
+	c.Auth.TokenCacheMaxAge = l.duration("auth", "token_cache_max_age", false)
 	c.Auth.UnknownTokenCacheSize = int(l.int("auth", "unknown_token_cache_size", 0, 100_000_000))
 	c.Auth.UnknownTokenCacheTTL = l.duration("auth", "unknown_token_cache_ttl", true)
 	c.Auth.TokenLookupConcurrency = int(l.int("auth", "token_lookup_concurrency", 1, 10_000))

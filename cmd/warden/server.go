@@ -85,6 +85,7 @@ func serviceConfig(cfg *Config) warden.Config {
 		UnknownTTL:         cfg.Auth.UnknownTokenCacheTTL,
 		Lookups:            cfg.Auth.TokenLookupConcurrency,
 		FailedLookupsPerIP: cfg.Auth.FailedTokenLookupsPerIP,
+		MaxAge:             cfg.Auth.TokenCacheMaxAge,
 	}
 	return c
 }
