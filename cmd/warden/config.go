@@ -265,10 +265,12 @@ func redactURL(s string) string {
 	// Key=value passwords first, whatever else the text looks like: such a password may
 	// itself contain "://".
 	s = dsnPassword.ReplaceAllString(s, "${1}${2}***")
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
+	// The authority starts after the first "//": "scheme://" or a scheme-relative "//".
+	i := strings.Index(s, "//")
+	if i < 0 {
 		return s
 	}
+	prefix, rest := s[:i+2], s[i+2:]
 	// The last '@' rather than the one url.Parse would pick: a password
 	// may hold unescaped '@', '/', '?' or '#', and an '@' in the query,
 	// which is rare, only makes us hide more than needed.
@@ -277,7 +279,7 @@ func redactURL(s string) string {
 			rest = user + ":***" + rest[at:]
 		}
 	}
-	return scheme + "://" + queryPassword.ReplaceAllString(rest, "${1}${2}***")
+	return prefix + queryPassword.ReplaceAllString(rest, "${1}${2}***")
 }
 
 // LoadConfig reads the built-in defaults, then the ini file at path (if path

@@ -614,6 +614,7 @@ func TestRedactURL(t *testing.T) {
 		{"host=db password='s3 cret' sslpassword=x", "host=db password=*** sslpassword=***"},
 		// Found by FuzzConfig: a key=value password holding "://" looked like a URL's scheme.
 		{"host=db user=warden password=pg://s3cret dbname=warden", "host=db user=warden password=*** dbname=warden"},
+		{"//:0000@", "//:***@"}, // a scheme-relative URL has userinfo too (found by FuzzConfig)
 		{"", ""},
 	}
 	for _, tt := range tests {
