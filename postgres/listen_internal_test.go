@@ -96,7 +96,7 @@ func TestListen_SilentConnection(t *testing.T) {
 
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		t.Skipf("test server URL is not a URL: %v", err)
+		t.Fatalf("test server URL is not a URL: %v", err)
 	}
 	p := newProxy(t, u.Host)
 	u.Host = p.ln.Addr().String()

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -76,12 +72,12 @@ func crashRun(t *testing.T, bin string, dbEnv []string, dbURL string) {
 
 	// First life: set up, then create tokens until SIGKILL.
 	p1 := crashStart(t, bin, dataDir, password, dbEnv)
-	adminSA := crashCreateSA(t, p1, crashBasic("admin", password), "crash-admin", "Admin")
-	_, adminKey := crashCreateToken(t, p1, crashBasic("admin", password), adminSA, "crash-admin-token")
-	admin := crashBearer(adminKey)
+	adminSA := miCreateSA(t, p1, miBasic("admin", password), "crash-admin", "Admin")
+	_, adminKey := miCreateToken(t, p1, miBasic("admin", password), adminSA, "crash-admin-token")
+	admin := miBearer(adminKey)
 	var targets []int64
 	for i := range crashTargets {
-		targets = append(targets, crashCreateSA(t, p1, admin, fmt.Sprintf("crash-target-%d", i), "Viewer"))
+		targets = append(targets, miCreateSA(t, p1, admin, fmt.Sprintf("crash-target-%d", i), "Viewer"))
 	}
 
 	var (
@@ -183,12 +179,12 @@ func crashRun(t *testing.T, bin string, dbEnv []string, dbURL string) {
 	for range crashWorkers {
 		vwg.Go(func() {
 			for a := range work {
-				r, err := p2.do("GET", "/api/org", crashBearer(a.key), nil)
+				r, err := p2.do("GET", "/api/org", miBearer(a.key), nil)
 				if err != nil || r.status != 200 {
 					t.Errorf("acknowledged token %s (id %d) of account %d: GET /api/org: %v", a.name, a.id, a.saID, crashDescribe(r, err))
 					continue
 				}
-				r, err = p2.do("GET", "/api/user", crashBearer(a.key), nil)
+				r, err = p2.do("GET", "/api/user", miBearer(a.key), nil)
 				// As in Grafana, a service account's /api/user has id 0 and uid
 				// "service-account:<id>".
 				var u struct {
@@ -441,24 +437,10 @@ func crashCheckAudit(t *testing.T, db *sql.DB, want int) {
 // ---------------------------------------------------------------------------------------------
 // Processes and requests (prefixed crash: the package's test files share one namespace).
 
-type crashProc struct {
-	url     string
-	cmd     *exec.Cmd
-	stderr  *syncBuffer
-	exited  chan struct{} // closed when the process has exited; waitErr is then set
-	waitErr error
-}
-
-var crashClient = &http.Client{
-	Timeout:       10 * time.Second,
-	Transport:     &http.Transport{MaxIdleConnsPerHost: 2 * crashWorkers},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
 // crashStart runs `warden server` on dataDir (and the database dbEnv names) on a free port
 // and waits until it answers /api/health with 200. Cleanup kills and reaps it and shows its
 // stderr if the test failed.
-func crashStart(t *testing.T, bin, dataDir, password string, dbEnv []string) *crashProc {
+func crashStart(t *testing.T, bin, dataDir, password string, dbEnv []string) *miInstance {
 	t.Helper()
 	var env []string
 	for _, kv := range os.Environ() {
@@ -473,7 +455,7 @@ func crashStart(t *testing.T, bin, dataDir, password string, dbEnv []string) *cr
 		"WARDEN_PATHS_DATA="+dataDir,
 		"WARDEN_SECURITY_ADMIN_PASSWORD="+password)
 	env = append(env, dbEnv...)
-	p := &crashProc{url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: exec.Command(bin, "server"),
+	p := &miInstance{name: "warden", url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: exec.Command(bin, "server"),
 		stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Dir = filepath.Dir(dataDir)
@@ -512,16 +494,7 @@ func crashStart(t *testing.T, bin, dataDir, password string, dbEnv []string) *cr
 	}
 }
 
-func (p *crashProc) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *crashProc) killedBySIGKILL() bool {
+func (p *miInstance) killedBySIGKILL() bool {
 	var ee *exec.ExitError
 	if !errors.As(p.waitErr, &ee) {
 		return false
@@ -530,111 +503,9 @@ func (p *crashProc) killedBySIGKILL() bool {
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
-// stop sends SIGTERM and fails the test unless the process exits 0 within 15 s.
-func (p *crashProc) stop(t *testing.T) {
-	t.Helper()
-	if p.hasExited() {
-		t.Fatalf("%s had exited: %v", p.url, p.waitErr)
-	}
-	// A connection the client dialled but never used is "new" to the server, and a graceful
-	// shutdown waits up to 5 s for such a connection to send its request: close them first.
-	crashClient.CloseIdleConnections()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-		if p.waitErr != nil {
-			t.Errorf("%s: exit after SIGTERM: %v", p.url, p.waitErr)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not stop within 15 s of SIGTERM", p.url)
-	}
-}
-
-type crashResp struct {
-	status int
-	body   []byte
-}
-
-func crashBasic(user, pass string) func(*http.Request) {
-	return func(r *http.Request) { r.SetBasicAuth(user, pass) }
-}
-
-func crashBearer(key string) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
-}
-
-func crashDescribe(r *crashResp, err error) string {
+func crashDescribe(r *miResp, err error) string {
 	if err != nil {
 		return err.Error()
 	}
 	return fmt.Sprintf("%d %s", r.status, r.body)
-}
-
-// do sends a request (body, when not nil, as JSON) and reads the whole answer; an answer cut
-// short is an error.
-func (p *crashProc) do(method, path string, auth func(*http.Request), body any) (*crashResp, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, p.url+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if auth != nil {
-		auth(req)
-	}
-	resp, err := crashClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("status %d, body cut: %w", resp.StatusCode, err)
-	}
-	return &crashResp{status: resp.StatusCode, body: b}, nil
-}
-
-func (p *crashProc) expect(t *testing.T, want int, method, path string, auth func(*http.Request), body any) *crashResp {
-	t.Helper()
-	r, err := p.do(method, path, auth, body)
-	if err != nil || r.status != want {
-		t.Fatalf("%s %s: %s, want %d", method, path, crashDescribe(r, err), want)
-	}
-	return r
-}
-
-func crashCreateSA(t *testing.T, p *crashProc, auth func(*http.Request), name, role string) int64 {
-	t.Helper()
-	r := p.expect(t, 201, "POST", "/api/serviceaccounts", auth, map[string]any{"name": name, "role": role})
-	var sa struct {
-		ID int64 `json:"id"`
-	}
-	if err := json.Unmarshal(r.body, &sa); err != nil || sa.ID == 0 {
-		t.Fatalf("create service account %s: %s", name, r.body)
-	}
-	return sa.ID
-}
-
-func crashCreateToken(t *testing.T, p *crashProc, auth func(*http.Request), saID int64, name string) (int64, string) {
-	t.Helper()
-	r := p.expect(t, 200, "POST", fmt.Sprintf("/api/serviceaccounts/%d/tokens", saID), auth, map[string]any{"name": name})
-	var tok struct {
-		ID  int64  `json:"id"`
-		Key string `json:"key"`
-	}
-	if err := json.Unmarshal(r.body, &tok); err != nil || tok.ID == 0 || tok.Key == "" {
-		t.Fatalf("create token %s: %s", name, r.body)
-	}
-	return tok.ID, tok.Key
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -347,47 +346,20 @@ func TestMultiInstance(t *testing.T) {
 }
 
 // miInstance is one Warden process of the cluster.
+// miInstance is a real warden process (this test's and the crash test's).
 type miInstance struct {
 	name    string
 	url     string
 	cmd     *exec.Cmd
-	stderr  *miBuffer
+	stderr  *syncBuffer
 	exited  chan struct{} // closed when the process has exited; waitErr is then set
 	waitErr error
-}
-
-// miBuffer is a goroutine-safe buffer for a process's stderr.
-type miBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *miBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *miBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var miClient = &http.Client{
 	Timeout:       15 * time.Second,
 	Transport:     &http.Transport{MaxIdleConnsPerHost: 16},
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-func miFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // miStartCluster starts one process per name at the same moment, all on dbURL with the same
@@ -405,7 +377,7 @@ func miStartCluster(t *testing.T, bin, dbURL, password string, names ...string) 
 	var cl []*miInstance
 	for _, name := range names {
 		dir := t.TempDir()
-		port := miFreePort(t)
+		port := freePort(t)
 		cmd := exec.Command(bin, "server")
 		cmd.Dir = dir
 		cmd.Env = append(append([]string(nil), base...),
@@ -418,7 +390,7 @@ func miStartCluster(t *testing.T, bin, dbURL, password string, names ...string) 
 			"WARDEN_SECURITY_SECRET_KEY=mi-shared-secret-key-6f1c0a9e4b",
 		)
 		in := &miInstance{name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd,
-			stderr: &miBuffer{}, exited: make(chan struct{})}
+			stderr: &syncBuffer{}, exited: make(chan struct{})}
 		cmd.Stdout = in.stderr
 		cmd.Stderr = in.stderr
 		cl = append(cl, in)
@@ -485,6 +457,9 @@ func (in *miInstance) stop(t *testing.T) {
 		t.Errorf("%s had exited before the end of the test: %v", in.name, in.waitErr)
 		return
 	}
+	// A connection the client dialled but never used is "new" to the server, and a graceful
+	// shutdown waits up to 5 s for such a connection to send its request: close them first.
+	miClient.CloseIdleConnections()
 	_ = in.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-in.exited:

@@ -506,7 +506,7 @@ func (s *secRun) checkStore(when string, present []string) {
 	s.t.Helper()
 	var all []byte
 	if s.ts.Postgres {
-		all = secPostgresDump(s.t, s.ts)
+		all = postgresDump(s.t, s.ts)
 		s.checkText(when+": the PostgreSQL rows", all)
 		s.t.Logf("%s: searched %d bytes of PostgreSQL row text for %d secrets", when, len(all), len(s.secrets))
 	} else {
@@ -619,53 +619,6 @@ func (s *secRun) checkLogs(banner, generated string, present []string) {
 		s.t.Errorf("no log records at all")
 	}
 	s.t.Logf("searched %d log lines (%d bytes, %d access-log lines) for %d secrets", len(lines), len(rest), requests, len(s.secrets))
-}
-
-// secPostgresDump returns the text of every row of every table of the server's PostgreSQL
-// database, one "table: row" line each.
-func secPostgresDump(t *testing.T, ts *testServer) []byte {
-	t.Helper()
-	db := taDB(t, ts)
-	defer db.Close()
-	rows, err := db.Query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows.Close()
-	if len(tables) == 0 {
-		t.Fatal("no tables in the server's PostgreSQL database")
-	}
-	var out bytes.Buffer
-	for _, table := range tables {
-		q := `SELECT r::text FROM "` + strings.ReplaceAll(table, `"`, `""`) + `" AS r`
-		rs, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		for rs.Next() {
-			var row string
-			if err := rs.Scan(&row); err != nil {
-				t.Fatal(err)
-			}
-			out.WriteString(table + ": " + row + "\n")
-		}
-		if err := rs.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rs.Close()
-	}
-	return out.Bytes()
 }
 
 func secKeys(m map[string][]byte) []string {
