@@ -101,7 +101,7 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		rolePerms[r] = NewPermissions(BasicRolePermissions(r, false))
 	}
 	return &Service{
-		store:     store,
+		store:     auditLoggingStore{Store: store, logger: logger},
 		logger:    logger,
 		cfg:       cfg,
 		hasher:    NewHasher(),
@@ -144,41 +144,6 @@ func (s *Service) randomString(n int, alphabet string) (string, error) {
 }
 
 func (s *Service) newUID() (string, error) { return s.randomString(14, uidAlphabet) }
-
-// audit writes one audit row inside tx, describing the caller from ctx.
-func (s *Service) audit(ctx context.Context, tx Tx, action, targetType, targetID, outcome, detail string) error {
-	e := &AuditEntry{
-		Created:    s.now(),
-		ActorKind:  "anonymous",
-		ClientIP:   ClientIPFromContext(ctx),
-		Action:     action,
-		TargetType: targetType,
-		TargetID:   targetID,
-		Outcome:    outcome,
-		Detail:     detail,
-	}
-	if p := PrincipalFromContext(ctx); p != nil {
-		e.ActorKind = string(p.Kind)
-		e.ActorID = p.UserID
-		e.TokenID = p.TokenID
-		e.OrgID = p.OrgID
-	} else if sys, ok := ctx.Value(systemActorKey{}).(string); ok {
-		e.ActorKind = "system"
-		e.Detail = strings.TrimSpace(sys + " " + detail)
-	}
-	if err := tx.CreateAuditEntry(ctx, e); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
-}
-
-type systemActorKey struct{}
-
-// NewSystemContext marks ctx as acting for the system itself (start-up, the admin CLI), so
-// audit rows name it; what is the name of the command or job.
-func NewSystemContext(ctx context.Context, what string) context.Context {
-	return context.WithValue(ctx, systemActorKey{}, what)
-}
 
 func idString(id int64) string { return itoa(id) }
 

@@ -63,11 +63,12 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		return nil, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok || u == nil {
-		target := ""
+		// An unknown name is kept truncated: people type passwords into that field.
+		target, detail := "", "unknown user "+truncatedLogin(name)
 		if u != nil {
-			target = idString(u.ID)
+			target, detail = idString(u.ID), "login="+u.Login
 		}
-		if err := s.recordFailedPassword(ctx, name, ip, now, "login", target); err != nil {
+		if err := s.recordFailedPassword(ctx, name, ip, now, "login", target, detail); err != nil {
 			return nil, err
 		}
 		return nil, errLoginFailed
@@ -83,14 +84,14 @@ const maxLoginLen = 320
 
 // recordFailedPassword stores a failed password check (for brute-force limits) and its audit
 // row.
-func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now time.Time, action, target string) error {
+func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now time.Time, action, target, detail string) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if !s.cfg.DisableBruteForce {
 			if err := tx.CreateLoginAttempt(ctx, name, ip, now); err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, action, "user", target, "failure", "")
+		return s.audit(ctx, tx, action, "user", target, OutcomeFailure, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("record failed password check: %w", err)

@@ -108,7 +108,7 @@ func (e *testEnv) auditEntries(t *testing.T) []*warden.AuditEntry {
 	var entries []*warden.AuditEntry
 	err := e.db.View(context.Background(), func(tx warden.Tx) error {
 		var err error
-		entries, err = tx.FindAuditEntries(context.Background(), 100)
+		entries, _, err = tx.FindAuditEntries(context.Background(), warden.AuditFilter{Limit: 100})
 		return err
 	})
 	if err != nil {

@@ -241,7 +241,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPassword,
 		return fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		if err := s.recordFailedPassword(ctx, u.Login, ip, now, "user.change_password", idString(u.ID)); err != nil {
+		if err := s.recordFailedPassword(ctx, u.Login, ip, now, "user.change_password", idString(u.ID), "wrong old password"); err != nil {
 			return err
 		}
 		return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")

@@ -20,14 +20,32 @@ type AuditEntry struct {
 	Created    time.Time
 	ActorKind  string // "user", "service_account", "system", "anonymous"
 	ActorID    int64
-	TokenID    int64 // the token used, when the actor authenticated with one
+	ActorLogin string // the actor's login when the entry was written; for "system", the job
+	TokenID    int64  // the token used, when the actor authenticated with one
 	OrgID      int64
 	ClientIP   string
 	Action     string // e.g. "user.create", "login"
 	TargetType string // e.g. "user", "org"
 	TargetID   string
-	Outcome    string // "success" or "failure"
+	Outcome    string // "success", "failure" or "denied"
 	Detail     string // short, never a secret
+}
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	From, To   time.Time // From inclusive, To exclusive
+	ActorKind  string
+	ActorID    int64
+	ActorLogin string
+	TokenID    int64
+	OrgID      int64
+	// Action matches exactly, or as a prefix when it ends in "*" ("token.*").
+	Action     string
+	TargetType string
+	TargetID   string
+	Outcome    string
+	Offset     int
+	Limit      int
 }
 
 // ManagedPermission is a per-object grant (Grafana's "managed" permission): a user or a team

@@ -137,6 +137,10 @@ type Tx interface {
 
 	// Audit.
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
-	// FindAuditEntries returns the newest entries first, at most limit of them.
-	FindAuditEntries(ctx context.Context, limit int) ([]*AuditEntry, error)
+	// FindAuditEntries returns the entries f selects, newest first, and how many it selects
+	// in all (ignoring Offset and Limit).
+	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, int, error)
+	// DeleteAuditEntriesBefore deletes at most limit of the oldest entries created before
+	// before, and returns how many it deleted.
+	DeleteAuditEntriesBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/wardenhq/warden"
@@ -227,6 +228,9 @@ func routes(opts Options, u *ui) []route {
 		{"POST /org/teams/{id}/members/{userId}/remove", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("remove")},
 		{"POST /org/teams/{id}/delete", teamPage(warden.ActionTeamsDelete, true), u.handleUITeamChange("delete")},
 
+		// The audit log (server admins).
+		{"GET /api/audit", serverAdminOnly(signedIn()), handleAuditSearch(logger, svc)},
+
 		// Access control.
 		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
 		{"GET /api/access-control/user/actions", signedIn(), handleUserActions()},
@@ -316,8 +320,12 @@ func guardPage(auth *authenticator, a access, next http.Handler) http.Handler {
 }
 
 // authorize runs the route's permission check for principal p and calls next when it passes.
+// A refused state change is recorded in the audit log.
 func authorize(auth *authenticator, a access, p *warden.Principal, next http.Handler, w http.ResponseWriter, r *http.Request,
 	fail func(error), deny func(action string)) {
+	if !isSafeMethod(r.Method) {
+		fail, deny = auditDenials(auth, p, r, fail, deny)
+	}
 	{
 		var err error
 		// Cookie-authenticated writes must come from Warden's own pages (CVE-2022-21703).
@@ -385,6 +393,30 @@ func authorize(auth *authenticator, a access, p *warden.Principal, next http.Han
 		}
 		next.ServeHTTP(w, r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)))
 	}
+}
+
+// auditDenials wraps a route's deny and fail answers so that each refusal for lack of
+// permission (403) is also written to the audit log as outcome "denied".
+func auditDenials(auth *authenticator, p *warden.Principal, r *http.Request, fail func(error), deny func(string)) (func(error), func(string)) {
+	record := func(required string) {
+		ctx := warden.NewContextWithPrincipal(r.Context(), p)
+		target := r.Method + " " + r.URL.Path
+		if len(target) > 200 {
+			target = strings.ToValidUTF8(target[:200], "") + "…"
+		}
+		if err := auth.svc.RecordDenied(ctx, "access.denied", "route", target, required); err != nil {
+			auth.logger.Error("record denied request", "err", err, "route", target)
+		}
+	}
+	return func(err error) {
+			if warden.ErrorCode(err) == warden.EFORBIDDEN {
+				record(warden.ErrorMessage(err))
+			}
+			fail(err)
+		}, func(action string) {
+			record("requires " + action)
+			deny(action)
+		}
 }
 
 // usersOnly answers 304 with no body to identities that are not human users, as Grafana's

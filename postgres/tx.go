@@ -624,36 +624,6 @@ func (t *Tx) FindResourcePermissions(ctx context.Context, orgID int64, resource 
 		orgID, resource, resourceID)
 }
 
-// ---- audit ----
-
-// CreateAuditEntry appends to the audit log.
-func (t *Tx) CreateAuditEntry(ctx context.Context, e *warden.AuditEntry) error {
-	id, err := t.insert(ctx, "create audit entry", `INSERT INTO audit_log (created, actor_kind, actor_id, token_id,
-		org_id, client_ip, action, target_type, target_id, outcome, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, unix(e.Created), e.ActorKind, e.ActorID, e.TokenID,
-		e.OrgID, e.ClientIP, e.Action, e.TargetType, e.TargetID, e.Outcome, e.Detail)
-	if err != nil {
-		return err
-	}
-	e.ID = id
-	return nil
-}
-
-// FindAuditEntries returns the newest audit entries first.
-func (t *Tx) FindAuditEntries(ctx context.Context, limit int) ([]*warden.AuditEntry, error) {
-	return findAll(ctx, t, "find audit entries", func(row scanner) (*warden.AuditEntry, error) {
-		var e warden.AuditEntry
-		var created int64
-		if err := row.Scan(&e.ID, &created, &e.ActorKind, &e.ActorID, &e.TokenID, &e.OrgID, &e.ClientIP,
-			&e.Action, &e.TargetType, &e.TargetID, &e.Outcome, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.Created = fromUnix(created)
-		return &e, nil
-	}, `SELECT id, created, actor_kind, actor_id, token_id, org_id, client_ip, action, target_type, target_id,
-		outcome, detail FROM audit_log ORDER BY id DESC LIMIT $1`, limit)
-}
-
 // ---- one-time form values ----
 
 // ClaimFormNonce records a one-time form value; ECONFLICT when it was used before.

@@ -601,43 +601,6 @@ func (t *Tx) FindResourcePermissions(ctx context.Context, orgID int64, resource 
 		" FROM managed_permission WHERE org_id = ? AND resource = ? AND resource_id = ? ORDER BY id", orgID, resource, resourceID)
 }
 
-// ---- audit ----
-
-// CreateAuditEntry appends to the audit log.
-func (t *Tx) CreateAuditEntry(ctx context.Context, e *warden.AuditEntry) error {
-	res, err := t.exec(ctx, `INSERT INTO audit_log (created, actor_kind, actor_id, token_id, org_id, client_ip,
-		action, target_type, target_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		unix(e.Created), e.ActorKind, e.ActorID, e.TokenID, e.OrgID, e.ClientIP, e.Action, e.TargetType,
-		e.TargetID, e.Outcome, e.Detail)
-	if err != nil {
-		return err
-	}
-	e.ID, err = res.LastInsertId()
-	return err
-}
-
-// FindAuditEntries returns the newest audit entries first.
-func (t *Tx) FindAuditEntries(ctx context.Context, limit int) ([]*warden.AuditEntry, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, created, actor_kind, actor_id, token_id, org_id, client_ip,
-		action, target_type, target_id, outcome, detail FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*warden.AuditEntry
-	for rows.Next() {
-		var e warden.AuditEntry
-		var created int64
-		if err := rows.Scan(&e.ID, &created, &e.ActorKind, &e.ActorID, &e.TokenID, &e.OrgID, &e.ClientIP,
-			&e.Action, &e.TargetType, &e.TargetID, &e.Outcome, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.Created = fromUnix(created)
-		out = append(out, &e)
-	}
-	return out, rows.Err()
-}
-
 // ClaimFormNonce records a one-time form value; ECONFLICT when it was used before.
 func (t *Tx) ClaimFormNonce(ctx context.Context, nonce string, at time.Time) error {
 	_, err := t.exec(ctx, "INSERT INTO form_nonce (nonce, created) VALUES (?, ?)", nonce, unix(at))

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -102,6 +103,8 @@ var contract = []struct {
 	{"Token/DeletedWithAccount", testTokenDeletedWithAccount},
 
 	{"Audit/CreateFind", testAuditCreateFind},
+	{"Audit/Filter", testAuditFilter},
+	{"Audit/DeleteBefore", testAuditDeleteBefore},
 
 	{"Tx/RollbackOnError", testTxRollbackOnError},
 	{"Tx/RollbackOnTxError", testTxRollbackOnTxError},
@@ -1725,20 +1728,144 @@ func testAuditCreateFind(t *testing.T, s warden.Store) {
 		}
 		return nil
 	})
-	got := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) { return tx.FindAuditEntries(ctx, 10) })
+	got := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) {
+		return findAudit(ctx, tx, warden.AuditFilter{Limit: 10})
+	})
 	if len(got) != 3 {
 		t.Fatalf("len(FindAuditEntries(10))=%d, want 3", len(got))
 	}
 	for i, want := range []*warden.AuditEntry{entries[2], entries[1], entries[0]} {
 		wantEqual(t, fmt.Sprintf("FindAuditEntries[%d]", i), *got[i], *want)
 	}
-	got = get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) { return tx.FindAuditEntries(ctx, 2) })
+	got = get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) {
+		return findAudit(ctx, tx, warden.AuditFilter{Limit: 2})
+	})
 	if len(got) != 2 {
 		t.Fatalf("len(FindAuditEntries(2))=%d, want 2", len(got))
 	}
 	if got[0].ID != entries[2].ID || got[1].ID != entries[1].ID {
 		t.Fatalf("FindAuditEntries(2) IDs=%d,%d, want %d,%d", got[0].ID, got[1].ID, entries[2].ID, entries[1].ID)
 	}
+}
+
+func testAuditFilter(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	entries := []*warden.AuditEntry{
+		{Created: t0, ActorKind: "user", ActorID: 7, ActorLogin: "alice", OrgID: 1, Action: "token.create",
+			TargetType: "token", TargetID: "1", Outcome: "success"},
+		{Created: t0.Add(time.Minute), ActorKind: "service_account", ActorID: 9, ActorLogin: "sa-1-ci", TokenID: 12,
+			OrgID: 2, Action: "token.delete", TargetType: "token", TargetID: "1", Outcome: "success"},
+		{Created: t0.Add(2 * time.Minute), ActorKind: "user", ActorID: 7, ActorLogin: "alice", OrgID: 1,
+			Action: "team.create", TargetType: "team", TargetID: "3", Outcome: "denied"},
+		{Created: t0.Add(3 * time.Minute), ActorKind: "anonymous", Action: "login", TargetType: "user",
+			Outcome: "failure", Detail: "unknown user bob…"},
+		{Created: t0.Add(4 * time.Minute), ActorKind: "user", ActorID: 8, ActorLogin: "to%_ken", Action: "tokenXcreate",
+			Outcome: "success"},
+	}
+	update(t, s, func(tx warden.Tx) error {
+		for _, e := range entries {
+			if err := tx.CreateAuditEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, tt := range []struct {
+		name string
+		f    warden.AuditFilter
+		want []int // indexes into entries, newest first
+	}{
+		{"all", warden.AuditFilter{}, []int{4, 3, 2, 1, 0}},
+		{"from inclusive", warden.AuditFilter{From: t0.Add(time.Minute)}, []int{4, 3, 2, 1}},
+		{"to exclusive", warden.AuditFilter{To: t0.Add(2 * time.Minute)}, []int{1, 0}},
+		{"range", warden.AuditFilter{From: t0.Add(time.Minute), To: t0.Add(3 * time.Minute)}, []int{2, 1}},
+		{"actor kind and id", warden.AuditFilter{ActorKind: "user", ActorID: 7}, []int{2, 0}},
+		{"actor login", warden.AuditFilter{ActorLogin: "sa-1-ci"}, []int{1}},
+		{"token", warden.AuditFilter{TokenID: 12}, []int{1}},
+		{"org", warden.AuditFilter{OrgID: 1}, []int{2, 0}},
+		{"action exact", warden.AuditFilter{Action: "token.create"}, []int{0}},
+		{"action prefix", warden.AuditFilter{Action: "token.*"}, []int{1, 0}},
+		{"prefix is literal", warden.AuditFilter{Action: "token_*"}, nil},
+		{"target", warden.AuditFilter{TargetType: "token", TargetID: "1"}, []int{1, 0}},
+		{"outcome", warden.AuditFilter{Outcome: "denied"}, []int{2}},
+		{"nothing", warden.AuditFilter{ActorLogin: "nobody"}, nil},
+		{"page", warden.AuditFilter{Offset: 1, Limit: 2}, []int{3, 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []*warden.AuditEntry
+			var total int
+			if err := s.View(ctx, func(tx warden.Tx) error {
+				var err error
+				got, total, err = tx.FindAuditEntries(ctx, tt.f)
+				return err
+			}); err != nil {
+				t.Fatalf("FindAuditEntries: %v", err)
+			}
+			var ids, want []int64
+			for _, e := range got {
+				ids = append(ids, e.ID)
+			}
+			for _, i := range tt.want {
+				want = append(want, entries[i].ID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(want) {
+				t.Fatalf("FindAuditEntries(%+v) IDs=%v, want %v", tt.f, ids, want)
+			}
+			wantTotal := len(tt.want)
+			if tt.f.Limit > 0 {
+				wantTotal = len(entries)
+			}
+			if total != wantTotal {
+				t.Fatalf("total=%d, want %d", total, wantTotal)
+			}
+		})
+	}
+}
+
+func testAuditDeleteBefore(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	update(t, s, func(tx warden.Tx) error {
+		for i := range 7 {
+			e := &warden.AuditEntry{Created: t0.Add(time.Duration(i) * time.Hour), ActorKind: "system",
+				Action: "x", Outcome: "success", Detail: fmt.Sprint(i)}
+			if err := tx.CreateAuditEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	deleteBefore := func(limit int) int {
+		var n int
+		update(t, s, func(tx warden.Tx) error {
+			var err error
+			n, err = tx.DeleteAuditEntriesBefore(ctx, t0.Add(5*time.Hour), limit)
+			return err
+		})
+		return n
+	}
+	// Entries 0–4 are older than the cutoff; they go oldest first, at most limit at a time.
+	if n := deleteBefore(3); n != 3 {
+		t.Fatalf("first DeleteAuditEntriesBefore(limit 3)=%d, want 3", n)
+	}
+	if n := deleteBefore(3); n != 2 {
+		t.Fatalf("second DeleteAuditEntriesBefore(limit 3)=%d, want 2", n)
+	}
+	if n := deleteBefore(3); n != 0 {
+		t.Fatalf("third DeleteAuditEntriesBefore(limit 3)=%d, want 0", n)
+	}
+	got := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) { return findAudit(ctx, tx, warden.AuditFilter{}) })
+	var details []string
+	for _, e := range got {
+		details = append(details, e.Detail)
+	}
+	if fmt.Sprint(details) != "[6 5]" {
+		t.Fatalf("entries left=%v, want [6 5]", details)
+	}
+}
+
+func findAudit(ctx context.Context, tx warden.Tx, f warden.AuditFilter) ([]*warden.AuditEntry, error) {
+	list, _, err := tx.FindAuditEntries(ctx, f)
+	return list, err
 }
 
 // ---- transactions ----
@@ -1779,7 +1906,9 @@ func testTxRollbackOnError(t *testing.T, s warden.Store) {
 		t.Fatal("user of a rolled-back Update remains")
 	}
 	wantUsers(t, s, warden.UserFilter{}, []string{}, 0)
-	if got := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) { return tx.FindAuditEntries(ctx, 10) }); len(got) != 0 {
+	if got := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) {
+		return findAudit(ctx, tx, warden.AuditFilter{Limit: 10})
+	}); len(got) != 0 {
 		t.Fatalf("audit entries of a rolled-back Update remain: %+v", got)
 	}
 	// The store is still usable.
@@ -1983,7 +2112,9 @@ func testTimesRoundTrip(t *testing.T, s warden.Store) {
 	update(t, s, func(tx warden.Tx) error {
 		return tx.CreateAuditEntry(ctx, &warden.AuditEntry{Created: in, ActorKind: "system", Action: "x", Outcome: "success"})
 	})
-	es := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) { return tx.FindAuditEntries(ctx, 1) })
+	es := get(t, s, func(tx warden.Tx) ([]*warden.AuditEntry, error) {
+		return findAudit(ctx, tx, warden.AuditFilter{Limit: 1})
+	})
 	if len(es) != 1 {
 		t.Fatalf("len(FindAuditEntries)=%d, want 1", len(es))
 	}

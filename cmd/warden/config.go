@@ -164,6 +164,11 @@ type Config struct {
 		// means no limit.
 		TokenExpirationDayLimit int
 	}
+	// Audit configures the audit log ([audit]).
+	Audit struct {
+		// RetentionDays is how long audit rows are kept; 0 keeps them forever.
+		RetentionDays int
+	}
 	// Authz configures request authorization ([authz]).
 	Authz struct {
 		// RulesFile is the authorization rules file; empty means none.
@@ -690,6 +695,8 @@ func (l *loader) build() *Config {
 	c.FeatureToggles = l.featureToggles()
 
 	c.ServiceAccounts.TokenExpirationDayLimit = int(l.int("service_accounts", "token_expiration_day_limit", math.MinInt32, math.MaxInt32))
+
+	c.Audit.RetentionDays = int(l.int("audit", "retention_days", 0, 1_000_000))
 
 	c.Authz.RulesFile = l.str("authz", "rules_file")
 	c.Authz.ForwardHeaders = l.choice("authz", "forward_headers",

@@ -195,7 +195,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	bg.Go(func() { svc.RunLastUsedFlusher(bgCtx, logger, time.Second) })
-	bg.Go(func() { purgeLoop(bgCtx, logger, svc) })
+	bg.Go(func() { purgeLoop(bgCtx, logger, svc, time.Duration(cfg.Audit.RetentionDays)*24*time.Hour) })
 	if peers != nil {
 		bg.Go(func() { peers.runSender(bgCtx) })
 		bg.Go(func() { peers.runListener(bgCtx) })
@@ -228,13 +228,17 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	return nil
 }
 
-// purgeLoop deletes expired sessions and old login attempts every ten minutes.
-func purgeLoop(ctx context.Context, logger *slog.Logger, svc *warden.Service) {
+// purgeLoop deletes expired sessions, old login attempts and audit rows older than
+// auditRetention (0: none) every ten minutes.
+func purgeLoop(ctx context.Context, logger *slog.Logger, svc *warden.Service, auditRetention time.Duration) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
 		if err := svc.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("purge expired sessions", "err", err)
+		}
+		if _, err := svc.PurgeAuditLog(ctx, auditRetention); err != nil && ctx.Err() == nil {
+			logger.Error("purge audit log", "err", err)
 		}
 		select {
 		case <-ctx.Done():
