@@ -109,6 +109,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"Log.Format", c.Log.Format, "text"},
 		{"FeatureToggles", c.FeatureToggles, map[string]bool{"serviceAccounts": true}},
 		{"TokenExpirationDayLimit", c.ServiceAccounts.TokenExpirationDayLimit, -1},
+		{"Audit.RetentionDays", c.Audit.RetentionDays, 90},
 		{"Authz.RulesFile", c.Authz.RulesFile, ""},
 		{"Authz.ForwardHeaders", c.Authz.ForwardHeaders, "auto"},
 	}
@@ -181,6 +182,9 @@ format = JSON
 [service_accounts]
 token_expiration_day_limit = 30
 
+[audit]
+retention_days = 0
+
 [authz]
 rules_file = /etc/warden/rules.yaml
 forward_headers = Traefik
@@ -226,6 +230,7 @@ forward_headers = Traefik
 		{"Log.Level", c.Log.Level, "warn"},
 		{"Log.Format", c.Log.Format, "json"},
 		{"TokenExpirationDayLimit", c.ServiceAccounts.TokenExpirationDayLimit, 30},
+		{"Audit.RetentionDays", c.Audit.RetentionDays, 0},
 		{"Authz.RulesFile", c.Authz.RulesFile, "/etc/warden/rules.yaml"},
 		{"Authz.ForwardHeaders", c.Authz.ForwardHeaders, "traefik"},
 	}
@@ -505,6 +510,7 @@ func TestConfigMalformed(t *testing.T) {
 		{"root_url", "[server]\nroot_url = example.com\n", nil, `[server] root_url = "example.com": must be an absolute http or https URL`},
 		{"empty admin_user", "[security]\nadmin_user =\n", nil, `[security] admin_user: must not be empty`},
 		{"token limit", "[service_accounts]\ntoken_expiration_day_limit = forever\n", nil, `[service_accounts] token_expiration_day_limit = "forever": not a valid integer`},
+		{"audit retention", "[audit]\nretention_days = -1\n", nil, `[audit] retention_days = "-1": must not be negative`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
