@@ -403,10 +403,17 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 	gen, tokenGen, loaded := s.cache.gen.Load(), s.cache.tokenGen.Load(), s.Now()
 	var entry *tokenEntry
 	err = s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.FindServiceAccount(ctx, p.OrgID, saID); err != nil {
-			if IsNotFound(err) {
-				return ErrServiceAccountNotFound
-			}
+		// This transaction reads no token row (not even a count): on PostgreSQL's serializable
+		// transactions, a read of the token table would make concurrent creates depend on one
+		// another and fail each other with serialization errors.
+		u, err := tx.FindUserByID(ctx, saID)
+		if IsNotFound(err) || err == nil && (!u.IsServiceAccount || u.OrgID != p.OrgID) {
+			return ErrServiceAccountNotFound
+		} else if err != nil {
+			return err
+		}
+		m, err := tx.FindOrgUser(ctx, p.OrgID, saID)
+		if err != nil && !IsNotFound(err) {
 			return err
 		}
 		if err := tx.CreateToken(ctx, tk); err != nil {
@@ -415,19 +422,20 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 			}
 			return err
 		}
-		id, err := tx.FindTokenIdentity(ctx, tk.Hash)
-		if err != nil {
-			return err
+		entry = nil // a retried transaction starts over
+		if m != nil { // an account without a membership authenticates nowhere: nothing to cache
+			entry = s.tokenEntry(&TokenIdentity{Token: tk, Account: u, Role: m.Role})
 		}
-		entry = s.tokenEntry(id)
 		return s.audit(ctx, tx, "token.create", "token", idString(tk.ID), "success",
 			"serviceaccount="+idString(saID)+" name="+name)
 	})
 	if err != nil {
 		return nil, Secret{}, err
 	}
-	entry.gen, entry.loaded = gen, loaded
-	s.remember(tokenKey(secret.digest()), entry, tokenGen)
+	if entry != nil {
+		entry.gen, entry.loaded = gen, loaded
+		s.remember(tokenKey(secret.digest()), entry, tokenGen)
+	}
 	s.emit(Change{Kind: ChangeTokenCreated, OrgID: p.OrgID, ServiceAccountID: saID, TokenID: tk.ID})
 	return tk, secret, nil
 }

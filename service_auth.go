@@ -100,56 +100,81 @@ func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now
 }
 
 // admitPasswordCheck applies the brute-force limits before a password is checked: failures
-// stored in the database (shared by every instance) plus checks in progress on this instance.
-// It returns a func that ends this check's in-progress count.
+// stored in the database (shared by every instance) plus checks in progress on this instance,
+// whose outcome is not known yet. When the stored failures leave room but checks in progress
+// fill it, the check waits for one of them to finish and counts again, so a burst of correct
+// passwords (a client with ten requests in flight) is served while a burst of guesses still
+// gets no more tries than the limit. It returns a func that ends this check's in-progress
+// count.
 func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now time.Time) (func(), error) {
 	since := now.Add(-s.cfg.BruteForceWindow)
-	var byIP, byName int
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		if s.cfg.PasswordCheckIPLimit > 0 && ip != "" {
-			if byIP, err = tx.CountLoginAttemptsByIP(ctx, ip, since); err != nil {
-				return err
-			}
-		}
-		byName, err = tx.CountLoginAttempts(ctx, name, since)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("check login attempts: %w", err)
+	ipLimit := s.cfg.PasswordCheckIPLimit
+	if ip == "" {
+		ipLimit = 0
 	}
 	a := s.checks
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if s.cfg.PasswordCheckIPLimit > 0 && ip != "" && byIP+a.byIP[ip] >= s.cfg.PasswordCheckIPLimit {
-		return nil, errIPLimited
-	}
-	if byName+a.byName[name] >= s.cfg.BruteForceMaxAttempts {
-		return nil, errLoginFailed
-	}
-	a.byName[name]++
-	a.byIP[ip]++
-	return func() {
+	for {
+		var byIP, byName int
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			if ipLimit > 0 {
+				if byIP, err = tx.CountLoginAttemptsByIP(ctx, ip, since); err != nil {
+					return err
+				}
+			}
+			byName, err = tx.CountLoginAttempts(ctx, name, since)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("check login attempts: %w", err)
+		}
+		if ipLimit > 0 && byIP >= ipLimit {
+			return nil, errIPLimited
+		}
+		if byName >= s.cfg.BruteForceMaxAttempts {
+			return nil, errLoginFailed
+		}
 		a.mu.Lock()
-		defer a.mu.Unlock()
-		if a.byName[name]--; a.byName[name] <= 0 {
-			delete(a.byName, name)
+		if (ipLimit == 0 || byIP+a.byIP[ip] < ipLimit) && byName+a.byName[name] < s.cfg.BruteForceMaxAttempts {
+			a.byName[name]++
+			a.byIP[ip]++
+			a.mu.Unlock()
+			return func() { a.release(name, ip) }, nil
 		}
-		if a.byIP[ip]--; a.byIP[ip] <= 0 {
-			delete(a.byIP, ip)
+		done := a.done
+		a.mu.Unlock()
+		select {
+		case <-done: // a check finished: count again
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-	}, nil
+	}
 }
 
 // passwordChecks counts password checks in progress, by name and by client IP.
 type passwordChecks struct {
-	mu     sync.Mutex // guards the maps
+	mu     sync.Mutex // guards the fields
 	byName map[string]int
 	byIP   map[string]int
+	// done is closed (and replaced) whenever a check finishes.
+	done chan struct{}
 }
 
 func newPasswordChecks() *passwordChecks {
-	return &passwordChecks{byName: map[string]int{}, byIP: map[string]int{}}
+	return &passwordChecks{byName: map[string]int{}, byIP: map[string]int{}, done: make(chan struct{})}
+}
+
+func (a *passwordChecks) release(name, ip string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byName[name]--; a.byName[name] <= 0 {
+		delete(a.byName, name)
+	}
+	if a.byIP[ip]--; a.byIP[ip] <= 0 {
+		delete(a.byIP, ip)
+	}
+	close(a.done)
+	a.done = make(chan struct{})
 }
 
 // findLoginUser looks a sign-in name up as Grafana does: an email first when it contains "@",
