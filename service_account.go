@@ -422,8 +422,10 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 			}
 			return err
 		}
-		entry = nil // a retried transaction starts over
-		if m != nil { // an account without a membership authenticates nowhere: nothing to cache
+		// A retried transaction starts over; an account without a membership authenticates
+		// nowhere, so it has nothing to cache.
+		entry = nil
+		if m != nil {
 			entry = s.tokenEntry(&TokenIdentity{Token: tk, Account: u, Role: m.Role})
 		}
 		return s.audit(ctx, tx, "token.create", "token", idString(tk.ID), "success",
