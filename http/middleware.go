@@ -27,6 +27,7 @@ type requestInfo struct {
 	clientIP string
 	callerID string
 	status   int
+	forward  forwardLog // set by the forward-auth handler: the original request, not ours
 }
 
 type requestInfoKey struct{}
@@ -95,7 +96,8 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests resolves the client IP, records metrics and writes one access-log line per
-// request. It never logs headers, cookies, bodies or query strings: those can hold secrets.
+// request. It never logs headers, cookies, bodies or query strings: those can hold secrets. (A
+// forward-auth check adds the original method, host and URI without its query: forwardLog.)
 func logRequests(logger *slog.Logger, accessLog bool, proxies []netip.Prefix, m *metrics, ids *requestIDs, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -123,7 +125,8 @@ func logRequests(logger *slog.Logger, accessLog bool, proxies []netip.Prefix, m 
 				slog.String("caller", ri.callerID),
 				slog.String("client_ip", ri.clientIP),
 				slog.String("request_id", ri.id),
-				slog.Int("bytes", rec.bytes))
+				slog.Int("bytes", rec.bytes),
+				ri.forward.attr()) // empty, and so left out, for other requests
 		}
 	})
 }

@@ -41,6 +41,11 @@ type access struct {
 	// ui marks browser pages: no credentials redirect to the sign-in page, denials render an
 	// HTML page, and form posts must carry the CSRF token.
 	ui bool
+	// tokenOnly routes are not public, but the guard lets them through: the handler itself
+	// accepts only a service-account token (never a cookie, a password or X-Grafana-Org-Id).
+	tokenOnly bool
+	// anyMethod routes are also registered without their method, for every other method.
+	anyMethod bool
 }
 
 // route is one entry of the route table.
@@ -51,6 +56,9 @@ type route struct {
 }
 
 func signedIn() access { return access{} }
+
+// forwardAccess is the access of the forward-auth routes: any method, token only.
+var forwardAccess = access{tokenOnly: true, anyMethod: true}
 
 func need(action string) access { return access{action: action} }
 
@@ -115,6 +123,7 @@ func routes(opts Options, u *ui) []route {
 	logger, svc := opts.Logger, opts.Service
 	saPage := func(action string, scoped bool) access { return pageAccess(sa(action, scoped)) }
 	teamPage := func(action string, scoped bool) access { return pageAccess(teamAccess(action, scoped)) }
+	fwd := handleForward(opts)
 	return []route{
 		// Health, metrics, sign-in.
 		{"GET /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
@@ -228,6 +237,11 @@ func routes(opts Options, u *ui) []route {
 		{"POST /org/teams/{id}/members/{userId}/remove", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("remove")},
 		{"POST /org/teams/{id}/delete", teamPage(warden.ActionTeamsDelete, true), u.handleUITeamChange("delete")},
 
+		// Forward auth for reverse proxies, and token introspection (docs/authz.md).
+		{"GET /api/authz/forward", forwardAccess, fwd},
+		{"GET /api/authz/forward/{path...}", forwardAccess, fwd},
+		{"POST /api/authz/introspect", signedIn(), handleIntrospect(logger, svc)},
+
 		// The audit log (server admins).
 		{"GET /api/audit", serverAdminOnly(signedIn()), handleAuditSearch(logger, svc)},
 
@@ -252,6 +266,10 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
 		}
 		mux.Handle(rt.pattern, guard(auth, rt.access, rt.handler))
+		if rt.access.anyMethod {
+			_, path, _ := strings.Cut(rt.pattern, " ")
+			mux.Handle(path, guard(auth, rt.access, rt.handler))
+		}
 	}
 	// Unknown API routes, and known paths with another method, answer Grafana's JSON 404
 	// without asking for credentials.
@@ -262,7 +280,7 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 
 // guard authenticates the caller and checks the route's permission before the handler runs.
 func guard(auth *authenticator, a access, next http.Handler) http.Handler {
-	if a.public {
+	if a.public || a.tokenOnly {
 		return next
 	}
 	if a.ui {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/authz"
 )
 
 // SessionCookie is the name of the session cookie (Grafana's is grafana_session).
@@ -46,6 +47,12 @@ type Options struct {
 
 	// Registry receives Warden's metrics and is served on /metrics; nil makes a new one.
 	Registry *prometheus.Registry
+
+	// AuthzRules holds the rules of /api/authz/forward; nil (or empty) denies every request.
+	AuthzRules *authz.Holder
+	// ForwardHeaders says which proxy's headers /api/authz/forward reads: "auto" (also ""),
+	// "nginx", "traefik" or "envoy" (docs/authz.md).
+	ForwardHeaders string
 }
 
 // NewServer returns the handler serving every Warden route.
@@ -61,6 +68,7 @@ func NewServer(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, opts)
 	var h http.Handler = mux
+	h = keepForwardPath(h) // Envoy's original path reaches the forward route uncleaned
 	h = limitBody(h)
 	h = recoverPanic(opts.Logger, h)
 	h = logRequests(opts.Logger, opts.AccessLog, opts.TrustedProxies, m, newRequestIDs(), h)

@@ -4,6 +4,7 @@
 //	warden admin reset-admin-password [--config FILE] --password-from-stdin
 //	warden admin backup [--config FILE] FILE
 //	warden admin seed --accounts N --tokens M [--tokens-out FILE]
+//	warden authz check --rules FILE --path URI [--method M] [--role R] …
 //	warden --version
 package main
 
@@ -78,6 +79,7 @@ const usage = `usage:
   warden admin reset-admin-password [--config FILE] --password-from-stdin
   warden admin backup [--config FILE] FILE
   warden admin seed --accounts N --tokens M [--org ID] [--tokens-out FILE]   (benchmark data)
+  warden authz check --rules FILE --path URI [--method M] [--host H] [--role R] [--org N] [--login L]
   warden --version`
 
 // run is the whole program with the operating system passed in, so tests can run it in
@@ -121,6 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServer(ctx, cfg, stderr)
 	case "admin":
 		return runAdmin(ctx, rest[1:], *configPath, getenv, stdin, stdout, stderr)
+	case "authz":
+		return runAuthz(rest[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, usage)
 	return &usageError{fmt.Sprintf("unknown command %q", rest[0])}

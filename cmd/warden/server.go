@@ -97,6 +97,11 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	defer logw.Close()
 	logger := newLogger(cfg, logw)
 
+	rules, err := loadAuthzRules(cfg, logger)
+	if err != nil {
+		return err
+	}
+
 	db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -162,6 +167,8 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 		FeatureToggles:          cfg.FeatureToggles,
 		TokenExpirationDayLimit: cfg.ServiceAccounts.TokenExpirationDayLimit,
 		Registry:                reg,
+		AuthzRules:              rules.holder,
+		ForwardHeaders:          cfg.Authz.ForwardHeaders,
 	})
 
 	srv := &http.Server{
@@ -195,6 +202,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	bg.Go(func() { svc.RunLastUsedFlusher(bgCtx, logger, time.Second) })
+	bg.Go(func() { rules.run(bgCtx) })
 	bg.Go(func() { purgeLoop(bgCtx, logger, svc, time.Duration(cfg.Audit.RetentionDays)*24*time.Hour) })
 	if peers != nil {
 		bg.Go(func() { peers.runSender(bgCtx) })

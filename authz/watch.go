@@ -1,0 +1,168 @@
+package authz
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Holder keeps the rules in effect for readers on the hot path: Rules is one atomic load. The
+// zero value holds no rules (everything is denied). A Holder belongs to one server; nothing is
+// global, so several servers in one process keep their own.
+type Holder struct {
+	rules    atomic.Pointer[Rules]
+	failures atomic.Uint64
+	loads    atomic.Uint64
+}
+
+// Rules returns the rules in effect; nil (no rule: deny) when none were ever loaded.
+func (h *Holder) Rules() *Rules {
+	if h == nil {
+		return nil
+	}
+	return h.rules.Load()
+}
+
+// Set puts rs in effect.
+func (h *Holder) Set(rs *Rules) {
+	h.rules.Store(rs)
+	h.loads.Add(1)
+}
+
+// Failures counts reloads that found an invalid or unreadable file.
+func (h *Holder) Failures() uint64 {
+	if h == nil {
+		return 0
+	}
+	return h.failures.Load()
+}
+
+// Loads counts the rules files put in effect.
+func (h *Holder) Loads() uint64 {
+	if h == nil {
+		return 0
+	}
+	return h.loads.Load()
+}
+
+// DefaultPollInterval is how often a Watcher reads the file. A change is applied once two
+// reads in a row see the same content, so within two intervals of the last write.
+const DefaultPollInterval = 500 * time.Millisecond
+
+// Watcher reloads a rules file into a Holder: on demand (Reload, e.g. on SIGHUP) and when
+// polling sees new content. An invalid or missing file keeps the last good rules; the reason
+// is logged and counted (Holder.Failures) once per distinct content.
+//
+// Polling compares a hash of the content, so saves by atomic rename, in place or by delete
+// and re-create are all seen; waiting for two equal reads in a row keeps a half-written file
+// from being loaded.
+type Watcher struct {
+	path     string
+	holder   *Holder
+	logger   *slog.Logger
+	interval time.Duration
+
+	mu      sync.Mutex // serialises loads; guards the fields below
+	applied [sha256.Size]byte
+	pending [sha256.Size]byte
+	waiting bool
+}
+
+// NewWatcher returns a watcher of the rules file at path; interval <= 0 means
+// DefaultPollInterval.
+func NewWatcher(path string, h *Holder, logger *slog.Logger, interval time.Duration) *Watcher {
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	return &Watcher{path: path, holder: h, logger: logger, interval: interval}
+}
+
+// read returns the file's content and a key identifying what was seen: the content's hash,
+// or a hash of the read error.
+func (w *Watcher) read() ([]byte, [sha256.Size]byte, error) {
+	data, err := os.ReadFile(w.path)
+	if err != nil {
+		return nil, sha256.Sum256([]byte("error: " + err.Error())), err
+	}
+	return data, sha256.Sum256(data), nil
+}
+
+// Load reads the file and puts it in effect, or returns why it could not. It logs and counts
+// nothing: at start-up the caller decides (Warden refuses to start).
+func (w *Watcher) Load() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	data, key, err := w.read()
+	w.applied, w.waiting = key, false
+	if err != nil {
+		return err
+	}
+	rs, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	rs.Source = w.path
+	w.holder.Set(rs)
+	return nil
+}
+
+// Reload reads the file now and puts it in effect if valid; otherwise it keeps the rules in
+// effect, logs why and counts a failure. trigger names the cause in the log ("SIGHUP").
+func (w *Watcher) Reload(trigger string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	data, key, err := w.read()
+	return w.apply(trigger, data, key, err)
+}
+
+// apply is called with mu held.
+func (w *Watcher) apply(trigger string, data []byte, key [sha256.Size]byte, err error) error {
+	w.applied, w.waiting = key, false
+	var rs *Rules
+	if err == nil {
+		rs, err = Parse(data)
+	}
+	if err != nil {
+		w.holder.failures.Add(1)
+		w.logger.Error("authorization rules not reloaded; the last good rules stay in effect",
+			"file", w.path, "trigger", trigger, "err", err, "rules_in_effect", w.holder.Rules().Len())
+		return err
+	}
+	rs.Source = w.path
+	w.holder.Set(rs)
+	w.logger.Info("authorization rules loaded", "file", w.path, "trigger", trigger, "rules", rs.Len())
+	return nil
+}
+
+// poll reads the file once and applies new content seen twice in a row.
+func (w *Watcher) poll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	data, key, err := w.read()
+	switch {
+	case key == w.applied:
+		w.waiting = false
+	case w.waiting && key == w.pending:
+		_ = w.apply("change", data, key, err)
+	default:
+		w.pending, w.waiting = key, true
+	}
+}
+
+// Run polls the file until ctx ends.
+func (w *Watcher) Run(ctx context.Context) {
+	t := time.NewTicker(w.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.poll()
+		}
+	}
+}

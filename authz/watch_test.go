@@ -1,0 +1,231 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const (
+	oneRule  = "rules: [{path: /one, role: Viewer}]\n"
+	twoRules = "rules: [{path: /one, role: Viewer}, {path: /two, role: Viewer}]\n"
+	badRules = "rules: [{path: relative, role: Viewer}]\n"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// saveAtomically writes content the way editors and config tools do: a temporary file
+// renamed over the original.
+func saveAtomically(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	write(t, tmp, content)
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTestWatcher(t *testing.T, content string, interval time.Duration) (*Watcher, *Holder, string, *syncBuffer) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	write(t, path, content)
+	logs := &syncBuffer{}
+	h := &Holder{}
+	w := NewWatcher(path, h, slog.New(slog.NewTextHandler(logs, nil)), interval)
+	if err := w.Load(); err != nil {
+		t.Fatal(err)
+	}
+	return w, h, path, logs
+}
+
+// waitRules waits until h holds n rules, up to 10 s (5× the 2 s bound), and returns how long
+// that took.
+func waitRules(t *testing.T, h *Holder, n int) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for h.Rules().Len() != n {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("rules not reloaded after 10 s: %d rules, want %d", h.Rules().Len(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func TestWatcher_PicksUpChanges(t *testing.T) {
+	t.Parallel()
+	w, h, path, logs := newTestWatcher(t, oneRule, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+
+	write(t, path, twoRules) // in place
+	d := waitRules(t, h, 2)
+	t.Logf("in-place save applied after %v (bound: 2 s)", d)
+
+	saveAtomically(t, path, oneRule)
+	d = waitRules(t, h, 1)
+	t.Logf("atomic-rename save applied after %v (bound: 2 s)", d)
+	if h.Failures() != 0 {
+		t.Fatalf("failures = %d", h.Failures())
+	}
+	if !strings.Contains(logs.String(), "authorization rules loaded") {
+		t.Fatalf("no load logged:\n%s", logs)
+	}
+}
+
+func TestWatcher_InvalidKeepsLastGood(t *testing.T) {
+	t.Parallel()
+	w, h, path, logs := newTestWatcher(t, twoRules, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+	good := h.Rules()
+
+	write(t, path, badRules)
+	start := time.Now()
+	for h.Failures() == 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("invalid file not noticed after 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("invalid save noticed after %v", time.Since(start))
+	if h.Rules() != good {
+		t.Fatal("an invalid file replaced the rules")
+	}
+	if !strings.Contains(logs.String(), "the last good rules stay in effect") || !strings.Contains(logs.String(), "relative") {
+		t.Fatalf("the failure and its reason are not logged:\n%s", logs)
+	}
+	// The same invalid content is counted once, however often it is polled.
+	time.Sleep(4 * DefaultPollInterval)
+	if got := h.Failures(); got != 1 {
+		t.Fatalf("failures = %d after more polls of the same content, want 1", got)
+	}
+
+	// Fixed: the new rules apply.
+	write(t, path, oneRule)
+	waitRules(t, h, 1)
+}
+
+func TestWatcher_MissingFile(t *testing.T) {
+	w, h, path, logs := newTestWatcher(t, twoRules, 20*time.Millisecond)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		w.poll()
+	}
+	if h.Rules().Len() != 2 {
+		t.Fatal("a missing file dropped the rules")
+	}
+	if got := h.Failures(); got != 1 {
+		t.Fatalf("failures = %d, want 1 (counted once)", got)
+	}
+	if !strings.Contains(logs.String(), "no such file") {
+		t.Fatalf("reason not logged:\n%s", logs)
+	}
+	write(t, path, oneRule)
+	w.poll()
+	w.poll()
+	if h.Rules().Len() != 1 {
+		t.Fatal("the file's return was not picked up")
+	}
+}
+
+// TestWatcher_WaitsForStableContent checks that a change is applied only once two polls in a
+// row see it, so that a file caught half-written is not loaded.
+func TestWatcher_WaitsForStableContent(t *testing.T) {
+	w, h, path, _ := newTestWatcher(t, oneRule, 0)
+	write(t, path, "rules: [{path: /one, role: Viewer}, {path: /, role: None}]") // "half" of a save
+	w.poll()
+	write(t, path, twoRules) // the save completes
+	w.poll()
+	if h.Rules().Len() != 1 {
+		t.Fatal("content seen once was applied")
+	}
+	w.poll()
+	if h.Rules().Len() != 2 || h.Rules().Rule(1).Path != "/two" {
+		t.Fatalf("stable content not applied: %d rules", h.Rules().Len())
+	}
+	if h.Loads() != 2 {
+		t.Fatalf("loads = %d, want 2 (start, change)", h.Loads())
+	}
+}
+
+func TestWatcher_Reload(t *testing.T) {
+	w, h, path, _ := newTestWatcher(t, oneRule, time.Hour)
+	write(t, path, twoRules)
+	if err := w.Reload("SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if h.Rules().Len() != 2 {
+		t.Fatal("Reload did not apply the file at once")
+	}
+	write(t, path, badRules)
+	if err := w.Reload("SIGHUP"); err == nil {
+		t.Fatal("Reload of an invalid file succeeded")
+	}
+	if h.Rules().Len() != 2 || h.Failures() != 1 {
+		t.Fatalf("after an invalid reload: %d rules, %d failures", h.Rules().Len(), h.Failures())
+	}
+	// A poll does not count the same invalid content again.
+	w.poll()
+	w.poll()
+	if h.Failures() != 1 {
+		t.Fatalf("failures = %d", h.Failures())
+	}
+}
+
+func TestWatcher_LoadInvalid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	write(t, path, badRules)
+	h := &Holder{}
+	if err := NewWatcher(path, h, slog.New(slog.DiscardHandler), 0).Load(); err == nil {
+		t.Fatal("Load of an invalid file succeeded")
+	}
+	if err := NewWatcher(path+".missing", h, slog.New(slog.DiscardHandler), 0).Load(); err == nil {
+		t.Fatal("Load of a missing file succeeded")
+	}
+	if h.Rules() != nil || h.Failures() != 0 {
+		t.Fatal("a failed start-up load changed the holder")
+	}
+}
+
+// TestHolder_Independent checks that two watchers (two servers in one process) share nothing.
+func TestHolder_Independent(t *testing.T) {
+	_, h1, _, _ := newTestWatcher(t, oneRule, 0)
+	_, h2, _, _ := newTestWatcher(t, twoRules, 0)
+	if h1.Rules().Len() != 1 || h2.Rules().Len() != 2 {
+		t.Fatalf("holders = %d, %d rules", h1.Rules().Len(), h2.Rules().Len())
+	}
+}
