@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Authentication errors, worded as Grafana's newest versions answer them.
@@ -248,11 +249,17 @@ func (s *Service) Login(ctx context.Context, username, password, userAgent strin
 	return u, token, nil
 }
 
+// truncate cuts s to at most n bytes on a character boundary, with invalid UTF-8 and NULs
+// (which PostgreSQL cannot store) replaced: it is for header values kept as text.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func hashSessionToken(token string) string {

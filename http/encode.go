@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wardenhq/warden"
 )
@@ -21,8 +22,10 @@ var errBodyTooLarge = warden.Errorf(warden.EINVALID, "Request body too large")
 
 // decode reads a JSON body into v the way Grafana binds it: unknown fields are ignored, names
 // match case-insensitively, an empty body decodes to the zero value. A missing Content-Type is
-// accepted; any other than JSON is refused. Every failure is a *warden.Error carrying
-// badMessage, except an oversized body (413).
+// accepted; any other than JSON is refused. Unlike Grafana, a body that is not valid UTF-8 is
+// refused rather than stored with U+FFFD in place of the bad bytes, and so is a string holding
+// NUL, which PostgreSQL cannot store. Every failure is a *warden.Error carrying badMessage,
+// except an oversized body (413).
 func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T, error) {
 	var v T
 	bad := warden.Errorf(warden.EINVALID, "%s", badMessage)
@@ -43,10 +46,34 @@ func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T
 	if len(bytes.TrimSpace(body)) == 0 {
 		return v, nil
 	}
+	if !utf8.Valid(body) || hasNULEscape(body) {
+		return v, bad
+	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		return v, bad
 	}
 	return v, nil
+}
+
+// hasNULEscape reports whether body holds the JSON escape \u0000: the only way a NUL reaches a
+// decoded string, since a raw one is not valid JSON. An escaped backslash followed by "u0000"
+// is text, not a NUL.
+func hasNULEscape(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`\u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0 // backslashes before the one that starts the match
+		for k := j - 1; k >= 0 && body[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // encode writes v as JSON with the given status.

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wardenhq/warden"
 )
@@ -282,12 +284,17 @@ func (a *authenticator) principal(r *http.Request) (*warden.Principal, error) {
 	return p, nil
 }
 
+// parseBasic decodes Basic credentials. A user-id holding a control character or invalid
+// UTF-8 is malformed (RFC 7617 §2) and never reaches a database, which may not store it.
 func parseBasic(s string) (user, pass string, ok bool) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
 		return "", "", false
 	}
 	user, pass, ok = strings.Cut(string(b), ":")
+	if !utf8.ValidString(user) || strings.ContainsFunc(user, unicode.IsControl) {
+		return "", "", false
+	}
 	return user, pass, ok
 }
 

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wardenhq/warden"
@@ -69,6 +71,7 @@ func NewServer(opts Options) http.Handler {
 	addRoutes(mux, opts)
 	var h http.Handler = mux
 	h = keepForwardPath(h) // Envoy's original path reaches the forward route uncleaned
+	h = refuseUnstorableText(h)
 	h = limitBody(h)
 	h = recoverPanic(opts.Logger, h)
 	h = logRequests(opts.Logger, opts.AccessLog, opts.TrustedProxies, m, newRequestIDs(), h)
@@ -88,4 +91,31 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseUnstorableText answers 400 to a request whose path or query holds invalid UTF-8 or a
+// NUL: no name, login, UID or search term contains them, and PostgreSQL cannot even compare
+// them, so on SQLite and PostgreSQL alike such a request is refused here. The forward-auth
+// route judges its original path itself (403, docs/authz.md).
+func refuseUnstorableText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/authz/forward") &&
+			(unstorable(r.URL.Path) || r.URL.RawQuery != "" && unstorableQuery(r.URL.RawQuery)) {
+			encode(w, http.StatusBadRequest, message{"Bad request data"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func unstorable(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+
+// unstorableQuery reports whether the decoded query holds unstorable text. A malformed escape
+// is left to the handlers, which ignore that parameter as Grafana does.
+func unstorableQuery(raw string) bool {
+	s, err := url.QueryUnescape(raw)
+	if err != nil {
+		return unstorable(raw)
+	}
+	return unstorable(s)
 }

@@ -327,17 +327,20 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // PostgreSQL error codes (SQLSTATE) the store acts on.
 const (
-	codeUniqueViolation      = "23505"
-	codeSerializationFailure = "40001"
-	codeDeadlockDetected     = "40P01"
-	codeTooManyConnections   = "53300"
-	codeAdminShutdown        = "57P01"
-	codeCrashShutdown        = "57P02"
-	codeCannotConnectNow     = "57P03"
+	codeUniqueViolation          = "23505"
+	codeCharacterNotInRepertoire = "22021" // invalid UTF-8, or a NUL, in a text value
+	codeUntranslatableCharacter  = "22P05"
+	codeSerializationFailure     = "40001"
+	codeDeadlockDetected         = "40P01"
+	codeTooManyConnections       = "53300"
+	codeAdminShutdown            = "57P01"
+	codeCrashShutdown            = "57P02"
+	codeCannotConnectNow         = "57P03"
 )
 
 // translate turns an error from the driver into Warden's terms, as the SQLite store does: a
-// missing row is ENOTFOUND, a unique violation ECONFLICT ("already exists"), and a database
+// missing row is ENOTFOUND, a unique violation ECONFLICT ("already exists"), text the database
+// cannot store EINVALID, and a database
 // that cannot be reached or went away EUNAVAILABLE, so that the HTTP layer answers 503. Any
 // other error is wrapped with op and reported as internal. conn, when not nil, is the
 // connection the error came from: an error that left it closed means the server is gone,
@@ -356,6 +359,11 @@ func translate(ctx context.Context, op string, err error, conn *pgx.Conn) error 
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == codeUniqueViolation {
 		return &warden.Error{Code: warden.ECONFLICT, Message: "already exists", Op: op, Err: err}
+	}
+	if errors.As(err, &pe) && (pe.Code == codeCharacterNotInRepertoire || pe.Code == codeUntranslatableCharacter) {
+		// Text PostgreSQL cannot hold (SQLite can): the client's input, not a fault here. The
+		// HTTP layer refuses such paths and bodies before they get this far; this is the net.
+		return &warden.Error{Code: warden.EINVALID, Message: "Bad request data", Op: op, Err: err}
 	}
 	if ctx.Err() == nil && (unavailable(err) || conn != nil && conn.IsClosed()) {
 		return &warden.Error{Code: warden.EUNAVAILABLE, Message: "database unavailable", Op: op, Err: err}
