@@ -224,6 +224,15 @@ func (c *authCache) invalidate(ch Change) {
 		// Bump first: a load that read the row before the change then refuses to insert.
 		c.tokenGen.Add(1)
 		c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.tokenID == ch.TokenID })
+	case ChangeServiceAccountUpdated, ChangeServiceAccountDeleted:
+		// Only that account's tokens change, so only they go: a busy org deleting accounts
+		// all day keeps every other token cached.
+		if ch.ServiceAccountID == 0 {
+			c.gen.Add(1)
+			break
+		}
+		c.tokenGen.Add(1)
+		c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.identity.UserID == ch.ServiceAccountID })
 	default:
 		c.gen.Add(1)
 	}

@@ -194,7 +194,7 @@ func TestCache_ChangesTakeEffectImmediately(t *testing.T) {
 }
 
 // Changes that cannot alter a token's identity leave the cache warm: a new token, a managed
-// permission granted to a user on the account.
+// permission granted to a user on the account, another account's update or delete.
 func TestCache_UnrelatedChangesKeepEntries(t *testing.T) {
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "steady", warden.RoleViewer)
@@ -205,11 +205,23 @@ func TestCache_UnrelatedChangesKeepEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.token(t, e.admin, a.ID, "another", 0)
+	// Other accounts change and go: only their own tokens leave the cache.
+	other := e.newSA(t, e.admin, "churn", warden.RoleViewer)
+	_, otherSecret := e.token(t, e.admin, other.ID, "churned", 0)
+	e.mustAuth(t, otherSecret.Reveal())
+	role := warden.RoleEditor
+	if _, err := e.svc.UpdateServiceAccount(e.admin, other.ID, warden.ServiceAccountUpdate{Role: &role}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DeleteServiceAccount(e.admin, other.ID); err != nil {
+		t.Fatal(err)
+	}
 	lookups := e.svc.CacheStats().Lookups
 	e.mustAuth(t, secret.Reveal())
 	if got := e.svc.CacheStats().Lookups - lookups; got != 0 {
-		t.Fatalf("after a grant and a new token, the cached token was looked up %d times, want 0", got)
+		t.Fatalf("after a grant, a new token and another account's update and delete, the cached token was looked up %d times, want 0", got)
 	}
+	e.wantRefused(t, otherSecret.Reveal(), "Invalid API key")
 }
 
 // Deleting an org ends its accounts' tokens at once, though the cache held them.
