@@ -54,6 +54,15 @@ type authErrorBody struct {
 // writeError writes err as Grafana would. Internal errors are logged here, once, with the
 // request id, and the caller sees only a generic message and that id.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	if r.Context().Err() != nil {
+		// The client went away (or the server is stopping) and the error is, almost surely,
+		// the work being cancelled: nothing failed, and nobody reads the answer. The access
+		// log shows nginx's 499.
+		logger.DebugContext(r.Context(), "request abandoned", "request_id", requestID(r), "method", r.Method,
+			"route", r.Pattern, "err", err)
+		w.WriteHeader(499)
+		return
+	}
 	status := errorStatus(err)
 	var e *warden.Error
 	if !errors.As(err, &e) || (status == http.StatusInternalServerError && e.Message == "") {

@@ -210,6 +210,25 @@ func TestWriteError(t *testing.T) {
 	}
 }
 
+// A request whose client went away gets no error log line (the soak counted them as server
+// errors): the cancelled work is logged at debug level and answered 499 for the access log.
+func TestWriteError_ClientGone(t *testing.T) {
+	logger, logs := newTestLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := withRequestID(httptest.NewRequest("GET", "/api/x", nil), "req-7").WithContext(ctx)
+	w := httptest.NewRecorder()
+	writeError(w, r, logger, fmt.Errorf("find service accounts: %w", context.Canceled))
+	if w.Code != 499 || w.Body.Len() != 0 {
+		t.Errorf("answer = %d %q, want 499 without a body", w.Code, w.Body)
+	}
+	for _, rec := range logs.records(t) {
+		if rec["level"] == "ERROR" {
+			t.Errorf("a cancelled request logged an error: %v", rec)
+		}
+	}
+}
+
 // TestWriteError_TraceIDIsRequestID runs writeError behind logRequests, so the trace id in the
 // body is the real request id, and checks the log line carries the same id, once.
 func TestWriteError_TraceIDIsRequestID(t *testing.T) {
