@@ -130,17 +130,21 @@ func (c *shardedMap[V]) delete(k tokenKey) {
 	sh.mu.Unlock()
 }
 
-func (c *shardedMap[V]) deleteFunc(match func(V) bool) {
+// deleteFunc deletes the entries match selects and returns their keys.
+func (c *shardedMap[V]) deleteFunc(match func(V) bool) []tokenKey {
+	var deleted []tokenKey
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
 		for k, v := range sh.m {
 			if match(v) {
 				delete(sh.m, k)
+				deleted = append(deleted, k)
 			}
 		}
 		sh.mu.Unlock()
 	}
+	return deleted
 }
 
 func (c *shardedMap[V]) clear() {
@@ -213,7 +217,7 @@ func newAuthCache(cfg CacheConfig) *authCache {
 func (c *authCache) usable() bool { return c.enabled && !c.suspended.Load() }
 
 // invalidate applies one committed change to the caches.
-func (c *authCache) invalidate(ch Change) {
+func (c *authCache) invalidate(ch Change, now time.Time) {
 	c.invalidations.Add(1)
 	switch ch.Kind {
 	case ChangeTokenCreated, ChangeManagedPermissionChanged:
@@ -223,7 +227,10 @@ func (c *authCache) invalidate(ch Change) {
 	case ChangeTokenDeleted, ChangeTokenRevoked:
 		// Bump first: a load that read the row before the change then refuses to insert.
 		c.tokenGen.Add(1)
-		c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.tokenID == ch.TokenID })
+		gone := c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.tokenID == ch.TokenID })
+		if ch.Kind == ChangeTokenDeleted {
+			c.forget(gone, now)
+		}
 	case ChangeServiceAccountUpdated, ChangeServiceAccountDeleted:
 		// Only that account's tokens change, so only they go: a busy org deleting accounts
 		// all day keeps every other token cached.
@@ -232,9 +239,25 @@ func (c *authCache) invalidate(ch Change) {
 			break
 		}
 		c.tokenGen.Add(1)
-		c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.identity.UserID == ch.ServiceAccountID })
+		gone := c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.identity.UserID == ch.ServiceAccountID })
+		if ch.Kind == ChangeServiceAccountDeleted {
+			c.forget(gone, now)
+		}
 	default:
 		c.gen.Add(1)
+	}
+}
+
+// forget remembers deleted tokens as unknown: a deleted token never becomes valid again (a new
+// token has a new secret), and clients keep retrying deleted tokens, which would otherwise cost
+// a lookup each and spend their IP's failed-lookup budget, refusing its uncached valid tokens.
+func (c *authCache) forget(keys []tokenKey, now time.Time) {
+	if !c.usable() {
+		return
+	}
+	until := now.Add(c.cfg.UnknownTTL).UnixNano()
+	for _, k := range keys {
+		c.unknown.put(k, until, nil)
 	}
 }
 
@@ -361,7 +384,7 @@ func (s *Service) CacheStats() CacheStats {
 }
 
 // ApplyChange applies a change committed by another instance to this instance's caches.
-func (s *Service) ApplyChange(c Change) { s.cache.invalidate(c) }
+func (s *Service) ApplyChange(c Change) { s.cache.invalidate(c, s.Now()) }
 
 // SuspendCaches stops serving from the caches and empties them, for while changes made by
 // other instances may be missed; ResumeCaches starts filling them again.

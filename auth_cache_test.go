@@ -391,6 +391,50 @@ func TestCache_UnknownTokensRemembered(t *testing.T) {
 	}
 }
 
+// A deleted token (or a deleted account's token) that was cached is remembered as unknown:
+// clients retrying it cost no lookup and do not spend their IP's failed-lookup budget, so
+// their valid tokens that are not cached yet are still looked up.
+func TestCache_DeletedTokensAreRememberedUnknown(t *testing.T) {
+	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = 2 })
+	client := warden.NewContextWithClientIP(context.Background(), "192.0.2.44")
+	a := e.newSA(t, e.admin, "keeper", warden.RoleViewer)
+	doomed := e.newSA(t, e.admin, "doomed", warden.RoleViewer)
+	var deleted []warden.Secret
+	for i := range 3 {
+		tk, secret := e.token(t, e.admin, a.ID, fmt.Sprintf("t%d", i), 0)
+		e.mustAuth(t, secret.Reveal())
+		if err := e.svc.DeleteToken(e.admin, a.ID, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		deleted = append(deleted, secret)
+	}
+	_, ofDoomed := e.token(t, e.admin, doomed.ID, "d", 0)
+	e.mustAuth(t, ofDoomed.Reveal())
+	if err := e.svc.DeleteServiceAccount(e.admin, doomed.ID); err != nil {
+		t.Fatal(err)
+	}
+	deleted = append(deleted, ofDoomed)
+
+	lookups := e.svc.CacheStats().Lookups
+	for range 5 {
+		for _, secret := range deleted {
+			if _, err := e.auth(client, secret.Reveal()); !errors.Is(err, warden.ErrInvalidAPIKey) {
+				t.Fatalf("deleted token: %v, want Invalid API key", err)
+			}
+		}
+	}
+	if got := e.svc.CacheStats().Lookups - lookups; got != 0 {
+		t.Fatalf("20 checks of deleted tokens made %d lookups, want 0", got)
+	}
+	// The client's budget (2) is untouched: a valid token this instance has not cached is
+	// looked up and accepted.
+	_, cold := e.token(t, e.admin, a.ID, "cold", 0)                           // cached by e.svc at creation…
+	e.svc.ApplyChange(warden.Change{Kind: warden.ChangeOrgUpdated, OrgID: 1}) // …then made stale
+	if _, err := e.auth(client, cold.Reveal()); err != nil {
+		t.Fatalf("a valid uncached token after 20 checks of deleted ones: %v", err)
+	}
+}
+
 // A client past its budget of failed lookups gets 401 for further misses without a lookup;
 // other clients, and its own cached tokens, are unaffected; the budget refills.
 func TestCache_FailedLookupBudgetPerClientIP(t *testing.T) {

@@ -52,7 +52,7 @@ func (s *Service) emit(changes ...Change) {
 	ls := s.listeners
 	s.mu.Unlock()
 	for _, c := range changes {
-		s.cache.invalidate(c)
+		s.cache.invalidate(c, s.Now())
 		for _, fn := range ls {
 			fn(c)
 		}
