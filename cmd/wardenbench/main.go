@@ -5,16 +5,15 @@
 //
 //	go run ./cmd/wardenbench [-duration 10s] [-conns 32] [-accounts 1000 -tokens 10000] [-no-wrk]
 //	go run ./cmd/wardenbench -scale [-accounts 100000 -tokens 1000000]
+//	go run ./cmd/wardenbench -soak [-duration 10m] [-conns 8] [-postgres URL]   (see soak.go)
 //
 // Everything runs on loopback; every loop is bounded in time and count; the Warden process and
 // the temporary directory are removed on every exit path.
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,33 +55,67 @@ type options struct {
 	tokens   int
 	scale    bool
 	noWrk    bool
+
+	soak      bool          // run the soak test (soak.go) instead of a benchmark
+	postgres  string        // -soak: a PostgreSQL server URL; a fresh database is made on it
+	sample    time.Duration // -soak: how often memory is sampled; 0 picks duration/40
+	maxGrowth float64       // -soak: the largest resident-memory growth that still counts as flat
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wardenbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "load duration per case (at most 5m)")
-	fs.IntVar(&o.conns, "conns", 32, "concurrent connections per load case (1..1024)")
-	fs.IntVar(&o.accounts, "accounts", 1000, "service accounts to seed (-scale: 100000)")
-	fs.IntVar(&o.tokens, "tokens", 10000, "tokens to seed (-scale: 1000000)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "load duration per case (at most 5m; -soak: 10m, at most 24h)")
+	fs.IntVar(&o.conns, "conns", 32, "concurrent connections per load case (1..1024; -soak: workers, 8)")
+	fs.IntVar(&o.accounts, "accounts", 1000, "service accounts to seed (-scale: 100000; -soak: churned accounts kept alive, 200)")
+	fs.IntVar(&o.tokens, "tokens", 10000, "tokens to seed (-scale: 1000000; -soak: tokens kept alive, 2000)")
 	fs.BoolVar(&o.noWrk, "no-wrk", false, "use the built-in Go load generator even when wrk is on PATH")
 	fs.BoolVar(&o.scale, "scale", false, "run the scale benchmark instead of the load benchmark")
+	fs.BoolVar(&o.soak, "soak", false, "run the soak test: a mixed load for -duration, checking errors and memory")
+	fs.StringVar(&o.postgres, "postgres", "", "-soak: PostgreSQL server URL to run against (a fresh database is created and dropped)")
+	fs.DurationVar(&o.sample, "sample", 0, "-soak: memory sampling interval (default duration/40, within 1s..30s)")
+	fs.Float64Var(&o.maxGrowth, "max-growth", 0.20, "-soak: largest growth of mean RSS, last quarter over second quarter, that passes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.scale {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	defaults := func(duration time.Duration, conns, accounts, tokens int) {
+		if !set["duration"] && duration > 0 {
+			o.duration = duration
+		}
+		if !set["conns"] && conns > 0 {
+			o.conns = conns
+		}
 		if !set["accounts"] {
-			o.accounts = 100_000
+			o.accounts = accounts
 		}
 		if !set["tokens"] {
-			o.tokens = 1_000_000
+			o.tokens = tokens
 		}
 	}
-	if o.duration <= 0 || o.duration > 5*time.Minute || o.conns < 1 || o.conns > 1024 || o.accounts < 1 || o.tokens < 1 {
-		return errors.New("bad flags: need 0 < duration <= 5m, 1 <= conns <= 1024, accounts and tokens >= 1")
+	maxDuration := 5 * time.Minute
+	switch {
+	case o.soak && o.scale:
+		return errors.New("bad flags: -soak and -scale exclude each other")
+	case o.scale:
+		defaults(0, 0, 100_000, 1_000_000)
+	case o.soak:
+		defaults(10*time.Minute, 8, 200, 2000)
+		maxDuration = 24 * time.Hour
+		if o.sample == 0 {
+			o.sample = min(max(o.duration/40, time.Second), 30*time.Second)
+		}
+		if o.sample < 100*time.Millisecond || o.sample > o.duration/4 || o.maxGrowth <= 0 {
+			return errors.New("bad flags: need 100ms <= sample <= duration/4 and max-growth > 0")
+		}
+	}
+	if o.postgres != "" && !o.soak {
+		return errors.New("bad flags: -postgres needs -soak (the seed writes SQLite only)")
+	}
+	if o.duration <= 0 || o.duration > maxDuration || o.conns < 1 || o.conns > 1024 || o.accounts < 1 || o.tokens < 1 {
+		return fmt.Errorf("bad flags: need 0 < duration <= %s, 1 <= conns <= 1024, accounts and tokens >= 1", maxDuration)
 	}
 
 	dir, err := os.MkdirTemp("", "wardenbench-")
@@ -99,7 +132,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("go build: %w", err)
 	}
 
-	w, err := newWarden(dir, bin)
+	if o.soak {
+		return soak(ctx, o, dir, bin, stdout, stderr)
+	}
+
+	// Forward auth (the "Protect your own API" check) allows every seeded token on /orders/.
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte("rules:\n  - path: /orders/\n    role: None\n"), 0o600); err != nil {
+		return err
+	}
+	w, err := newWarden(dir, bin, "WARDEN_AUTHZ_RULES_FILE="+rules, "WARDEN_AUTHZ_FORWARD_HEADERS=nginx")
 	if err != nil {
 		return err
 	}
@@ -124,197 +166,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return scaleBench(ctx, w, adminToken, adminSA, stdout)
 	}
 	return loadBench(ctx, w, o, adminToken, stdout, stderr)
-}
-
-// server is one Warden server process started by the benchmark.
-type server struct {
-	dir, bin, url string
-	env           []string
-	samples       []string // plaintext sample tokens from the seed
-	cmd           *exec.Cmd
-	done          chan error
-	client        *http.Client
-}
-
-func newWarden(dir, bin string) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	env := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "WARDEN_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env,
-		"WARDEN_PATHS_DATA="+filepath.Join(dir, "data"),
-		"WARDEN_SERVER_HTTP_ADDR=127.0.0.1",
-		"WARDEN_SERVER_HTTP_PORT="+strconv.Itoa(port),
-		"WARDEN_SECURITY_ADMIN_PASSWORD=bench-"+rand.Text(),
-		"WARDEN_SERVER_ROUTER_LOGGING=true",
-	)
-	return &server{dir: dir, bin: bin, env: env, url: fmt.Sprintf("http://127.0.0.1:%d", port),
-		client: &http.Client{Timeout: 30 * time.Second}}, nil
-}
-
-func (w *server) password() string {
-	for _, kv := range w.env {
-		if v, ok := strings.CutPrefix(kv, "WARDEN_SECURITY_ADMIN_PASSWORD="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-// seed runs `warden admin seed` and keeps the sample tokens it writes.
-func (w *server) seed(ctx context.Context, accounts, tokens int, stderr io.Writer) error {
-	out := filepath.Join(w.dir, "tokens.txt")
-	cmd := exec.CommandContext(ctx, w.bin, "admin", "seed", "--accounts", strconv.Itoa(accounts),
-		"--tokens", strconv.Itoa(tokens), "--tokens-out", out)
-	cmd.Env = w.env
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("warden admin seed: %w", err)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		return err
-	}
-	w.samples = strings.Fields(string(raw))
-	if len(w.samples) == 0 {
-		return errors.New("seed wrote no sample tokens")
-	}
-	return nil
-}
-
-// start runs `warden server` with its log (access log included) in server.log, and waits for
-// /api/health.
-func (w *server) start(ctx context.Context) error {
-	logf, err := os.Create(filepath.Join(w.dir, "server.log"))
-	if err != nil {
-		return err
-	}
-	w.cmd = exec.Command(w.bin, "server")
-	w.cmd.Env = w.env
-	w.cmd.Stdout, w.cmd.Stderr = logf, logf
-	if err := w.cmd.Start(); err != nil {
-		logf.Close()
-		return fmt.Errorf("start warden: %w", err)
-	}
-	w.done = make(chan error, 1)
-	go func() { w.done <- w.cmd.Wait(); logf.Close() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := w.client.Get(w.url + "/api/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-w.done:
-			w.done <- err
-			return fmt.Errorf("warden exited before it was ready: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return errors.New("warden not ready after 30s")
-}
-
-// stop ends the server: SIGTERM, then SIGKILL after 10 s.
-func (w *server) stop() {
-	if w.cmd == nil || w.cmd.Process == nil {
-		return
-	}
-	w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-	case <-time.After(10 * time.Second):
-		w.cmd.Process.Kill()
-		<-w.done
-	}
-	w.cmd = nil
-}
-
-// rssKB reads the server's resident memory from /proc/<pid>/status.
-func (w *server) rssKB() int64 {
-	if w.cmd == nil || w.cmd.Process == nil {
-		return -1
-	}
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", w.cmd.Process.Pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return -1
-}
-
-// call makes one request and decodes a JSON answer into out (if not nil).
-func (w *server) call(ctx context.Context, method, path, token string, basic bool, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, w.url+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if basic {
-		req.SetBasicAuth("admin", w.password())
-	} else if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
-// adminToken creates an Admin-role service account and a token for it.
-func (w *server) adminToken(ctx context.Context) (string, int64, error) {
-	var sa struct{ ID int64 }
-	if err := w.call(ctx, "POST", "/api/serviceaccounts", "", true, map[string]any{"name": "bench-admin", "role": "Admin"}, 201, &sa); err != nil {
-		return "", 0, fmt.Errorf("create admin service account: %w", err)
-	}
-	var tk struct{ Key string }
-	if err := w.call(ctx, "POST", fmt.Sprintf("/api/serviceaccounts/%d/tokens", sa.ID), "", true, map[string]any{"name": "bench-admin"}, 200, &tk); err != nil {
-		return "", 0, fmt.Errorf("create admin token: %w", err)
-	}
-	return tk.Key, sa.ID, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // stats summarises one set of latencies.
@@ -444,10 +295,12 @@ func loadBench(ctx context.Context, w *server, o options, adminToken string, std
 		}
 	}
 	cases := []benchCase{
-		{"bare net/http handler (same bytes as /api/org)", bareURL + "/api/org", []string{""}, 200},
-		{fmt.Sprintf("GET /api/org, token auth (%d seeded tokens in turn)", len(w.samples)), w.url + "/api/org", w.samples, 200},
-		{"GET /api/serviceaccounts/search?perpage=10, Admin SA token", w.url + "/api/serviceaccounts/search?perpage=10", []string{adminToken}, 200},
-		{"invalid-token flood (7/8 distinct unknown well-formed, 1/8 garbage)", w.url + "/api/org", flood, 401},
+		{"bare net/http handler (same bytes as /api/org)", bareURL + "/api/org", []string{""}, 200, nil},
+		{fmt.Sprintf("GET /api/org, token auth (%d seeded tokens in turn)", len(w.samples)), w.url + "/api/org", w.samples, 200, nil},
+		{name: "GET /api/authz/forward, nginx shape, token auth (seeded tokens in turn)", url: w.url + "/api/authz/forward",
+			tokens: w.samples, want: 200, headers: map[string]string{"X-Original-Method": "GET", "X-Original-URI": "/orders/42?page=1"}},
+		{"GET /api/serviceaccounts/search?perpage=10, Admin SA token", w.url + "/api/serviceaccounts/search?perpage=10", []string{adminToken}, 200, nil},
+		{"invalid-token flood (7/8 distinct unknown well-formed, 1/8 garbage)", w.url + "/api/org", flood, 401, nil},
 	}
 	wrk := ""
 	if !o.noWrk {
@@ -489,12 +342,14 @@ func loadBench(ctx context.Context, w *server, o options, adminToken string, std
 	return nil
 }
 
-// benchCase is one load case: GET url, with the tokens sent in turn ("" sends none).
+// benchCase is one load case: GET url, with the tokens sent in turn ("" sends none) and the
+// same extra headers on every request.
 type benchCase struct {
-	name   string
-	url    string
-	tokens []string
-	want   int
+	name    string
+	url     string
+	tokens  []string
+	want    int
+	headers map[string]string
 }
 
 // next builds the i-th request of a worker for the built-in generator.
@@ -502,6 +357,9 @@ func (c benchCase) next(worker, i int) *http.Request {
 	r, _ := http.NewRequest("GET", c.url, nil)
 	if t := c.tokens[(worker*7919+i)%len(c.tokens)]; t != "" {
 		r.Header.Set("Authorization", "Bearer "+t)
+	}
+	for k, v := range c.headers {
+		r.Header.Set(k, v)
 	}
 	return r
 }
@@ -514,14 +372,20 @@ func runWrk(ctx context.Context, wrk, dir string, c benchCase, o options) (stats
 	for _, t := range c.tokens {
 		fmt.Fprintf(&lua, "%q,", t)
 	}
+	lua.WriteString("}\nlocal extra = {")
+	for k, v := range c.headers {
+		fmt.Fprintf(&lua, "[%q] = %q,", k, v)
+	}
 	lua.WriteString(`}
 local i = 0
 function setup(thread) thread:set("off", math.random(1, #tokens)) end
 function request()
   i = i + 1
   local t = tokens[((i + off) % #tokens) + 1]
-  if t == "" then return wrk.format("GET") end
-  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. t})
+  local h = {}
+  for k, v in pairs(extra) do h[k] = v end
+  if t ~= "" then h["Authorization"] = "Bearer " .. t end
+  return wrk.format("GET", nil, h)
 end
 `)
 	script := filepath.Join(dir, "case.lua")
@@ -608,12 +472,7 @@ func scaleBench(ctx context.Context, w *server, adminToken string, adminSA int64
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	var dbSize int64
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if fi, err := os.Stat(filepath.Join(w.dir, "data", "warden.db"+suffix)); err == nil {
-			dbSize += fi.Size()
-		}
-	}
+	dbSize := w.dataSize()
 	row := func(name string, lat []time.Duration) {
 		s := summarize(lat, 0)
 		fmt.Fprintf(stdout, "| %s | %d | %s | %s |\n", name, s.n, fmtDur(s.p50), fmtDur(s.p99))
