@@ -39,20 +39,25 @@ func TestCrash_SIGKILLMidStream(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	t.Run("sqlite", func(t *testing.T) {
-		crashRun(t, bin, nil, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dbURL := pgtest.NewDatabase(t) // dropped after the processes' cleanups
-		crashRun(t, bin, []string{"WARDEN_DATABASE_TYPE=postgres", "WARDEN_DATABASE_URL=" + dbURL}, dbURL)
-	})
+	// Each kill lands at another point of the stream, so each iteration is another chance to
+	// catch a half-written create.
+	for i := range crashIterations {
+		t.Run(fmt.Sprintf("sqlite/%d", i), func(t *testing.T) {
+			crashRun(t, bin, nil, "")
+		})
+		t.Run(fmt.Sprintf("postgres/%d", i), func(t *testing.T) {
+			dbURL := pgtest.NewDatabase(t) // dropped after the processes' cleanups
+			crashRun(t, bin, []string{"WARDEN_DATABASE_TYPE=postgres", "WARDEN_DATABASE_URL=" + dbURL}, dbURL)
+		})
+	}
 }
 
 const (
-	crashWorkers  = 8               // goroutines creating tokens
-	crashAckGoal  = 50              // kill once this many creates were acknowledged…
-	crashKillWait = 1 * time.Second // …or after this long, whichever comes first
-	crashTargets  = 3               // service accounts receiving the tokens
+	crashIterations = 5               // kills per database
+	crashWorkers    = 8               // goroutines creating tokens
+	crashAckGoal    = 50              // kill once this many creates were acknowledged…
+	crashKillWait   = 1 * time.Second // …or after this long, whichever comes first
+	crashTargets    = 3               // service accounts receiving the tokens
 )
 
 // crashAttempt is one token create sent before the kill.
