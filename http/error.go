@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -54,10 +55,10 @@ type authErrorBody struct {
 // writeError writes err as Grafana would. Internal errors are logged here, once, with the
 // request id, and the caller sees only a generic message and that id.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	if r.Context().Err() != nil {
-		// The client went away (or the server is stopping) and the error is, almost surely,
-		// the work being cancelled: nothing failed, and nobody reads the answer. The access
-		// log shows nginx's 499.
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away and the work was cancelled: nothing failed, and nobody reads
+		// the answer. The access log shows nginx's 499. (Only a cancellation error counts: the
+		// context also ends when a body read times out, and that client still reads the 400.)
 		logger.DebugContext(r.Context(), "request abandoned", "request_id", requestID(r), "method", r.Method,
 			"route", r.Pattern, "err", err)
 		w.WriteHeader(499)

@@ -227,6 +227,12 @@ func TestWriteError_ClientGone(t *testing.T) {
 			t.Errorf("a cancelled request logged an error: %v", rec)
 		}
 	}
+	// The context also ends when a body read times out; that client still reads its 400.
+	w = httptest.NewRecorder()
+	writeError(w, r, logger, warden.Errorf(warden.EINVALID, "Bad request data"))
+	if w.Code != 400 || body(w) != `{"message":"Bad request data"}` {
+		t.Errorf("a bad request on an ended context = %d %s, want 400 Bad request data", w.Code, w.Body)
+	}
 }
 
 // TestWriteError_TraceIDIsRequestID runs writeError behind logRequests, so the trace id in the
