@@ -114,7 +114,15 @@ func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now t
 		ipLimit = 0
 	}
 	a := s.checks
+	deadline := time.NewTimer(maxPasswordCheckWait)
+	defer deadline.Stop()
 	for {
+		// A check that ends between the count below and the admission under the lock would be
+		// in neither (its failure stored after the count was read, its slot already freed): so
+		// admission is only granted when no check ended in between, else count again.
+		a.mu.Lock()
+		epoch := a.done
+		a.mu.Unlock()
 		var byIP, byName int
 		err := s.store.View(ctx, func(tx Tx) error {
 			var err error
@@ -136,6 +144,10 @@ func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now t
 			return nil, errLoginFailed
 		}
 		a.mu.Lock()
+		if a.done != epoch {
+			a.mu.Unlock()
+			continue
+		}
 		if (ipLimit == 0 || byIP+a.byIP[ip] < ipLimit) && byName+a.byName[name] < s.cfg.BruteForceMaxAttempts {
 			a.byName[name]++
 			a.byIP[ip]++
@@ -146,11 +158,17 @@ func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now t
 		a.mu.Unlock()
 		select {
 		case <-done: // a check finished: count again
+		case <-deadline.C:
+			// Checks of this name or IP have kept the limit full for that long: a flood.
+			return nil, errLoginFailed
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
 }
+
+// maxPasswordCheckWait bounds how long a password check waits for others in progress.
+const maxPasswordCheckWait = 10 * time.Second
 
 // passwordChecks counts password checks in progress, by name and by client IP.
 type passwordChecks struct {
