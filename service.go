@@ -79,6 +79,7 @@ type Service struct {
 	mu        sync.Mutex // guards listeners
 	listeners []func(Change)
 
+	denials   denialMemory // recent access denials, so that repeats are recorded once a minute
 	lastUsed  *lastUsedTracker
 	checks    *passwordChecks
 	cache     *authCache

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -127,20 +128,68 @@ func NewSystemContext(ctx context.Context, what string) context.Context {
 	return context.WithValue(ctx, systemActorKey{}, what)
 }
 
-// RecordDenied records that the caller in ctx was refused a state change (action on target)
-// for lack of permission. Anonymous callers are not recorded: anyone can send those, and the
-// access log already has them.
-func (s *Service) RecordDenied(ctx context.Context, action, targetType, targetID, detail string) error {
-	if PrincipalFromContext(ctx) == nil {
-		return nil
+// A Denial is a state change refused for lack of permission. Route names what was refused
+// independently of the ids in it (a route pattern): repeated denials of one route to one actor
+// are recorded once a minute, so a caller cannot flood the log by retrying.
+type Denial struct {
+	Route    string // e.g. "POST /api/orgs/{orgId}/users"
+	TargetID string // the request as sent, e.g. "POST /api/orgs/7/users"
+	Detail   string // e.g. "requires orgs:write"
+}
+
+// denialWindow is how often repeated denials of one route to one actor are recorded.
+const denialWindow = time.Minute
+
+// maxDenialKeys bounds the memory of recent denials; past it the memory starts over.
+const maxDenialKeys = 10_000
+
+// denialMemory remembers when each (actor, route) denial was last recorded, and how many were
+// not recorded since.
+type denialMemory struct {
+	mu   sync.Mutex
+	last map[string]denialSeen
+}
+
+type denialSeen struct {
+	at         time.Time
+	suppressed int
+}
+
+// RecordDenied records that the caller in ctx was refused d. Anonymous callers are not
+// recorded: anyone can send those, and the access log has them. It reports whether a row was
+// written (false: a repeat within the minute, counted in the next row).
+func (s *Service) RecordDenied(ctx context.Context, d Denial) (bool, error) {
+	p := PrincipalFromContext(ctx)
+	if p == nil {
+		return false, nil
+	}
+	now := s.now()
+	key := string(p.Kind) + ":" + itoa(p.UserID) + " " + d.Route
+	m := &s.denials
+	m.mu.Lock()
+	if m.last == nil || len(m.last) >= maxDenialKeys {
+		m.last = map[string]denialSeen{}
+	}
+	seen, ok := m.last[key]
+	if ok && now.Sub(seen.at) < denialWindow {
+		seen.suppressed++
+		m.last[key] = seen
+		m.mu.Unlock()
+		return false, nil
+	}
+	m.last[key] = denialSeen{at: now}
+	m.mu.Unlock()
+	detail := d.Detail
+	if seen.suppressed > 0 {
+		detail += fmt.Sprintf(" (and %d more of this route, not recorded, in the minute before)", seen.suppressed)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		return s.audit(ctx, tx, action, targetType, targetID, OutcomeDenied, detail)
+		return s.audit(ctx, tx, "access.denied", "route", d.TargetID, OutcomeDenied, strings.TrimSpace(detail))
 	})
 	if err != nil {
-		return fmt.Errorf("record denied %s: %w", action, err)
+		return false, fmt.Errorf("record denied %s: %w", d.Route, err)
 	}
-	return nil
+	return true, nil
 }
 
 // truncatedLogin is what the audit log keeps of a sign-in name that matches no user: its first

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -150,7 +151,8 @@ func TestAudit_EveryStateChangeIsRecorded(t *testing.T) {
 		t.Fatal("Login of an unknown user succeeded")
 	}
 	must("ChangePassword", e.svc.ChangePassword(actx, admin.ID, "admin-pass", "admin-pass-2"))
-	must("RecordDenied", e.svc.RecordDenied(sactx, "access.denied", "route", "DELETE /api/orgs/1", "requires orgs:delete"))
+	_, err = e.svc.RecordDenied(sactx, warden.Denial{Route: "DELETE /api/orgs/{orgId}", TargetID: "DELETE /api/orgs/1", Detail: "requires orgs:delete"})
+	must("RecordDenied", err)
 
 	entries := e.auditEntries(t)
 	entries = entries[:len(entries)-start]
@@ -349,11 +351,52 @@ func TestAudit_RecordDeniedIgnoresAnonymous(t *testing.T) {
 	t.Parallel()
 	e, _ := newAuditEnv(t)
 	ctx := context.Background()
-	if err := e.svc.RecordDenied(ctx, "access.denied", "route", "POST /api/teams", ""); err != nil {
-		t.Fatal(err)
+	if wrote, err := e.svc.RecordDenied(ctx, warden.Denial{Route: "POST /api/teams", TargetID: "POST /api/teams"}); wrote || err != nil {
+		t.Fatalf("RecordDenied(anonymous) = %v, %v; want nothing written", wrote, err)
 	}
 	if got := e.auditEntries(t); len(got) != 0 {
 		t.Fatalf("an anonymous denial wrote %+v", got)
+	}
+}
+
+// A caller retrying what it may not do writes one row a minute per route, not one per request,
+// however it varies the ids in the path; the next row says how many were not recorded.
+func TestAudit_RepeatedDenialsAreCollapsed(t *testing.T) {
+	t.Parallel()
+	e, _ := newAuditEnv(t)
+	ctx := warden.NewContextWithPrincipal(context.Background(), &warden.Principal{Kind: warden.KindServiceAccount, UserID: 7, Login: "sa-1-x", OrgID: 1})
+	other := warden.NewContextWithPrincipal(context.Background(), &warden.Principal{Kind: warden.KindUser, UserID: 7, Login: "u", OrgID: 1})
+	deny := func(ctx context.Context, route, target string) bool {
+		t.Helper()
+		wrote, err := e.svc.RecordDenied(ctx, warden.Denial{Route: route, TargetID: target, Detail: "requires orgs:write"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wrote
+	}
+	const route = "POST /api/orgs/{orgId}/users"
+	if !deny(ctx, route, "POST /api/orgs/1/users") {
+		t.Fatal("the first denial was not recorded")
+	}
+	for i := range 500 {
+		if deny(ctx, route, fmt.Sprintf("POST /api/orgs/%d/users", i+2)) {
+			t.Fatalf("repeat %d within the minute was recorded", i)
+		}
+	}
+	// Another route, or another actor with the same id, is its own series.
+	if !deny(ctx, "DELETE /api/orgs/{orgId}", "DELETE /api/orgs/1") || !deny(other, route, "POST /api/orgs/1/users") {
+		t.Fatal("a denial of another route or by another actor was not recorded")
+	}
+	e.clock.Add(time.Minute)
+	if !deny(ctx, route, "POST /api/orgs/9/users") {
+		t.Fatal("a denial a minute later was not recorded")
+	}
+	entries := e.auditEntries(t)
+	if len(entries) != 4 {
+		t.Fatalf("%d rows, want 4", len(entries))
+	}
+	if d := entries[0].Detail; d != "requires orgs:write (and 500 more of this route, not recorded, in the minute before)" {
+		t.Errorf("the row after the window: detail %q", d)
 	}
 }
 

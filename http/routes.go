@@ -422,7 +422,8 @@ func auditDenials(auth *authenticator, p *warden.Principal, r *http.Request, fai
 		if len(target) > 200 {
 			target = strings.ToValidUTF8(target[:200], "") + "…"
 		}
-		if err := auth.svc.RecordDenied(ctx, "access.denied", "route", target, required); err != nil {
+		d := warden.Denial{Route: r.Pattern, TargetID: target, Detail: required}
+		if _, err := auth.svc.RecordDenied(ctx, d); err != nil {
 			auth.logger.Error("record denied request", "err", err, "route", target)
 		}
 	}
