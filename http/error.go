@@ -57,9 +57,11 @@ type authErrorBody struct {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The client went away and the work was cancelled: nothing failed, and nobody reads
-		// the answer. The access log shows nginx's 499. (Only a cancellation error counts: the
+		// the answer. The access log shows nginx's 499; the line below (info, not error: a
+		// flood of them still means something upstream gave up, such as a proxy's timeout)
+		// names the error. (Only a cancellation error counts: the
 		// context also ends when a body read times out, and that client still reads the 400.)
-		logger.DebugContext(r.Context(), "request abandoned", "request_id", requestID(r), "method", r.Method,
+		logger.InfoContext(r.Context(), "request abandoned", "request_id", requestID(r), "method", r.Method,
 			"route", r.Pattern, "err", err)
 		w.WriteHeader(499)
 		return

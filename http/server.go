@@ -99,7 +99,7 @@ func limitBody(next http.Handler) http.Handler {
 // route judges its original path itself (403, docs/authz.md).
 func refuseUnstorableText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/authz/forward") &&
+		if !isForwardPath(r.URL.Path) &&
 			(unstorable(r.URL.Path) || r.URL.RawQuery != "" && unstorableQuery(r.URL.RawQuery)) {
 			encode(w, http.StatusBadRequest, message{"Bad request data"})
 			return
@@ -118,4 +118,10 @@ func unstorableQuery(raw string) bool {
 		return unstorable(raw)
 	}
 	return unstorable(s)
+}
+
+// isForwardPath reports whether path is the forward-auth route or below it.
+func isForwardPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api/authz/forward")
+	return ok && (rest == "" || rest[0] == '/')
 }

@@ -79,6 +79,9 @@ http {
 			proxy_set_header X-Original-Method $request_method;
 			proxy_set_header X-Original-URI $request_uri;
 			proxy_set_header X-Forwarded-Host $host;
+			# nginx's peer goes last, so Warden (with nginx in trusted_proxies) sees the
+			# client's address: each client gets its own failed-lookup budget.
+			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
 			# A client cannot smuggle in another proxy's headers (Warden refuses mixed shapes).
 			proxy_set_header X-Forwarded-Method "";
 			proxy_set_header X-Forwarded-Uri "";
@@ -186,7 +189,7 @@ func TestForwardAuth_Nginx(t *testing.T) {
 	if err := os.WriteFile(rulesPath, []byte(nginxRules), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t, map[string]string{"WARDEN_AUTHZ_RULES_FILE": rulesPath})
+	ts := startServer(t, map[string]string{"WARDEN_AUTHZ_RULES_FILE": rulesPath, "WARDEN_SERVER_TRUSTED_PROXIES": "127.0.0.1/32"})
 	backend := &recordingBackend{}
 	bs := httptest.NewServer(backend)
 	t.Cleanup(bs.Close)
