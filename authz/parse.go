@@ -215,7 +215,12 @@ func parseHost(v *yaml.Node) (string, error) {
 	case strings.Count(h, ":") == 1:
 		return "", fmt.Errorf("%q must not have a port: hosts are compared without it", h)
 	}
-	return strings.ToLower(h), nil
+	// One trailing dot (the fully qualified form) is dropped, as it is from request hosts.
+	t := strings.TrimSuffix(h, ".")
+	if t == "" || strings.HasSuffix(t, ".") {
+		return "", fmt.Errorf("%q is not a host name", h)
+	}
+	return strings.ToLower(t), nil
 }
 
 func parseRole(v *yaml.Node) (warden.OrgRole, error) {

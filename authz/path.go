@@ -1,6 +1,9 @@
 package authz
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // PathError says why CleanPath refused a path. Its text is fixed (never the path itself), so
 // it may be shown to clients.
@@ -18,16 +21,25 @@ var (
 	ErrPathDoubleSlash   = &PathError{"it has an empty segment (//)"}
 	ErrPathDotSegment    = &PathError{"it has a . or .. segment"}
 	ErrPathDoubleEncoded = &PathError{"it is percent-encoded twice (%2e, %2f, %5c or %00 after decoding)"}
+	// Servers behind the proxy read these differently: Tomcat, Jetty and Spring strip ;
+	// parameters from segments (/public/..;/admin), a # is no part of a request target but
+	// nginx passes it on raw, invalid UTF-8 may be decoded leniently (%c0%ae as .), and IIS and
+	// other Windows servers trim dots and spaces at the end of a segment (/admin./).
+	ErrPathSemicolon        = &PathError{"it has a ; (a path parameter)"}
+	ErrPathHash             = &PathError{"it has a #"}
+	ErrPathInvalidUTF8      = &PathError{"it is not valid UTF-8 after decoding"}
+	ErrPathTrailingDotSpace = &PathError{"it has a segment ending in . or a space"}
 )
 
 // CleanPath turns an original request URI (a path with an optional query) into the path the
-// rules are matched against: without its query or fragment, percent-decoded exactly once. It
-// refuses, rather than repairs, anything a server behind the proxy might read differently:
-// a path not starting with /, an invalid or an encoded / (%2F), and after decoding a \, a NUL
-// or other control character, an empty segment (//), a . or .. segment, or an escape that
-// would decode again to one of these (%252e…). It allocates only when the path has escapes.
+// rules are matched against: without its query, percent-decoded exactly once. It refuses,
+// rather than repairs, anything a server behind the proxy might read differently: a path not
+// starting with /, an invalid or an encoded / (%2F), and after decoding a \, a NUL or other
+// control character, a ; or a #, invalid UTF-8, an empty segment (//), a . or .. segment, a
+// segment ending in . or a space, or an escape that would decode again to one of . / \ NUL
+// (%252e…). It allocates only when the path has escapes.
 func CleanPath(uri string) (string, error) {
-	if i := strings.IndexAny(uri, "?#"); i >= 0 {
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		uri = uri[:i]
 	}
 	if uri == "" || uri[0] != '/' {
@@ -57,14 +69,24 @@ func CleanPath(uri string) (string, error) {
 			return "", ErrPathBackslash
 		case c < 0x20 || c == 0x7f:
 			return "", ErrPathControl
+		case c == ';':
+			return "", ErrPathSemicolon
+		case c == '#':
+			return "", ErrPathHash
 		case c == '/' && i+1 < len(p) && p[i+1] == '/':
 			return "", ErrPathDoubleSlash
 		}
+	}
+	if !utf8.ValidString(p) {
+		return "", ErrPathInvalidUTF8
 	}
 	for rest := p[1:]; ; {
 		seg, tail, more := strings.Cut(rest, "/")
 		if seg == "." || seg == ".." {
 			return "", ErrPathDotSegment
+		}
+		if seg != "" && (seg[len(seg)-1] == '.' || seg[len(seg)-1] == ' ') {
+			return "", ErrPathTrailingDotSpace
 		}
 		if !more {
 			break

@@ -13,13 +13,16 @@ func TestCleanPath(t *testing.T) {
 		{name: "plain", uri: "/orders/1", want: "/orders/1"},
 		{name: "root", uri: "/", want: "/"},
 		{name: "query removed", uri: "/orders/1?x=1&token=secret", want: "/orders/1"},
-		{name: "fragment removed", uri: "/orders/1#top", want: "/orders/1"},
 		{name: "empty query", uri: "/a?", want: "/a"},
 		{name: "decoded once", uri: "/a%20b/%41", want: "/a b/A"},
 		{name: "encoded percent stays literal", uri: "/100%25", want: "/100%"},
 		{name: "trailing slash kept", uri: "/orders/", want: "/orders/"},
-		{name: "dots inside a segment", uri: "/a/..b/c.d/...", want: "/a/..b/c.d/..."},
+		{name: "dots inside a segment", uri: "/a/..b/c.d/.x", want: "/a/..b/c.d/.x"},
 		{name: "utf-8", uri: "/caf%C3%A9", want: "/café"},
+		{name: "raw utf-8", uri: "/café/x", want: "/café/x"},
+		{name: "spaces inside a segment", uri: "/a%20b/c", want: "/a b/c"},
+		{name: "hash in the query", uri: "/a?b#c", want: "/a"},
+		{name: "semicolon in the query", uri: "/a?b;c", want: "/a"},
 
 		{name: "empty", uri: "", err: ErrPathNotAbsolute},
 		{name: "only a query", uri: "?a=1", err: ErrPathNotAbsolute},
@@ -51,6 +54,26 @@ func TestCleanPath(t *testing.T) {
 		{name: "double-encoded slash", uri: "/a%252Fb", err: ErrPathDoubleEncoded},
 		{name: "double-encoded backslash", uri: "/a%255cb", err: ErrPathDoubleEncoded},
 		{name: "double-encoded NUL", uri: "/a%2500", err: ErrPathDoubleEncoded},
+
+		// What common backends read differently (docs/authz.md).
+		{name: "path parameter", uri: "/admin;jsessionid=1/users", err: ErrPathSemicolon},
+		{name: "dot-dot with parameter", uri: "/public/..;/admin/users", err: ErrPathSemicolon},
+		{name: "trailing semicolon", uri: "/admin;", err: ErrPathSemicolon},
+		{name: "encoded semicolon", uri: "/admin%3B/users", err: ErrPathSemicolon},
+		{name: "fragment", uri: "/orders/1#top", err: ErrPathHash},
+		{name: "fragment hiding dot-dot", uri: "/public#/../admin", err: ErrPathHash},
+		{name: "encoded hash", uri: "/public%23/admin", err: ErrPathHash},
+		{name: "overlong dot-dot", uri: "/public/%c0%ae%c0%ae/admin", err: ErrPathInvalidUTF8},
+		{name: "invalid utf-8", uri: "/a%ff", err: ErrPathInvalidUTF8},
+		{name: "raw invalid utf-8", uri: "/a\xffb", err: ErrPathInvalidUTF8},
+		{name: "truncated utf-8", uri: "/caf%C3", err: ErrPathInvalidUTF8},
+		{name: "encoded surrogate", uri: "/%ED%A0%80", err: ErrPathInvalidUTF8},
+		{name: "segment ending in dot", uri: "/admin./users", err: ErrPathTrailingDotSpace},
+		{name: "last segment ending in dot", uri: "/admin.", err: ErrPathTrailingDotSpace},
+		{name: "segment of three dots", uri: "/a/...", err: ErrPathTrailingDotSpace},
+		{name: "encoded trailing dot", uri: "/admin%2E/users", err: ErrPathTrailingDotSpace},
+		{name: "segment ending in space", uri: "/admin%20/users", err: ErrPathTrailingDotSpace},
+		{name: "segment ending in dots and spaces", uri: "/admin.%20./users", err: ErrPathTrailingDotSpace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,13 +101,18 @@ func TestCleanPath_NoAllocations(t *testing.T) {
 
 func TestHostOnly(t *testing.T) {
 	for in, want := range map[string]string{
-		"api.example.com":      "api.example.com",
-		"API.Example.com:8443": "API.Example.com",
-		"[::1]:443":            "::1",
-		"[::1]":                "::1",
-		"::1":                  "::1",
-		"10.0.0.1:80":          "10.0.0.1",
-		"":                     "",
+		"api.example.com":         "api.example.com",
+		"API.Example.com:8443":    "API.Example.com",
+		"[::1]:443":               "::1",
+		"[::1]":                   "::1",
+		"::1":                     "::1",
+		"10.0.0.1:80":             "10.0.0.1",
+		"":                        "",
+		"admin.example.com.":      "admin.example.com",
+		"admin.example.com.:8443": "admin.example.com",
+		"[::1].":                  "::1",
+		"a..":                     "a.",
+		".":                       "",
 	} {
 		if got := HostOnly(in); got != want {
 			t.Errorf("HostOnly(%q) = %q, want %q", in, got, want)

@@ -162,7 +162,9 @@ func pathMatches(prefix, path string) bool {
 	return len(path) == len(prefix) || prefix[len(prefix)-1] == '/' || path[len(prefix)] == '/'
 }
 
-// HostOnly returns host without its port and without the brackets of an IPv6 literal.
+// HostOnly returns host without its port, without the brackets of an IPv6 literal and without
+// one trailing dot: "admin.example.com." (the fully qualified form, which DNS and most
+// servers treat as "admin.example.com") is the same host.
 func HostOnly(host string) string {
 	if strings.HasPrefix(host, "[") {
 		if i := strings.IndexByte(host, ']'); i > 0 {
@@ -171,9 +173,9 @@ func HostOnly(host string) string {
 		return host
 	}
 	if i := strings.IndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i+1:], ':') < 0 {
-		return host[:i] // one colon: host:port; more is a bare IPv6 address
+		host = host[:i] // one colon: host:port; more is a bare IPv6 address
 	}
-	return host
+	return strings.TrimSuffix(host, ".")
 }
 
 // Explanation says, rule by rule, how a request was decided.

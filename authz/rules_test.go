@@ -86,6 +86,9 @@ func TestDecide(t *testing.T) {
 		{"host case-insensitive", viewer("GET", "API.Example.COM", "/orders/1"), 1, true},
 		{"host port ignored", viewer("GET", "api.example.com:8443", "/orders/1"), 1, true},
 		{"host case and port", viewer("GET", "Api.Example.Com:443", "/orders/1"), 1, true},
+		{"host with the root's trailing dot", viewer("GET", "api.example.com.", "/orders/1"), 1, true},
+		{"trailing dot and port", viewer("GET", "API.example.com.:443", "/orders/admin/x"), 0, false},
+		{"two trailing dots", viewer("GET", "api.example.com..", "/orders/1"), -1, false},
 		{"other host", viewer("GET", "evil.example.com", "/orders/1"), -1, false},
 		{"host suffix is not the host", viewer("GET", "api.example.com.evil", "/orders/1"), -1, false},
 		{"whole segments only", viewer("GET", "api.example.com", "/orders-admin"), -1, false},
@@ -176,6 +179,23 @@ func TestExplain(t *testing.T) {
 		"method DELETE is not one of [GET, HEAD]", "org 1 is not 2", "no rule matches: DENY"} {
 		if !strings.Contains(strings.Join(ex.Steps, "\n"), want) {
 			t.Errorf("steps lack %q:\n%s", want, strings.Join(ex.Steps, "\n"))
+		}
+	}
+}
+
+// TestHostRule_TrailingDot checks that a host written with a trailing dot in the rules file or
+// in the request is the same host, so a host rule is not skipped for an any-host rule.
+func TestHostRule_TrailingDot(t *testing.T) {
+	for _, rule := range []string{"admin.example.com", "Admin.Example.com."} {
+		rs := mustParse(t, "rules: [{host: '"+rule+"', path: /, role: Admin}, {path: /, role: Viewer}]\n")
+		if got := rs.Rule(0).Host; got != "admin.example.com" {
+			t.Fatalf("host %q parsed as %q", rule, got)
+		}
+		for _, host := range []string{"admin.example.com", "admin.example.com.", "admin.example.com.:443"} {
+			req := Request{Method: "GET", Host: host, Path: "/x", OrgID: 1, Role: warden.RoleViewer}
+			if i, allowed := rs.Decide(&req); i != 0 || allowed {
+				t.Errorf("rule host %q, request host %q: rule %d, allowed %v; want rule 0, denied", rule, host, i, allowed)
+			}
 		}
 	}
 }

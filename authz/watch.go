@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
@@ -53,18 +54,30 @@ func (h *Holder) Loads() uint64 {
 // reads in a row see the same content, so within two intervals of the last write.
 const DefaultPollInterval = 500 * time.Millisecond
 
+// ReloadSettle is the pause between the reads of a Reload, which applies the file only once
+// two reads in a row agree; it tries reloadAttempts times before giving up.
+const (
+	ReloadSettle   = 100 * time.Millisecond
+	reloadAttempts = 5
+)
+
+// errUnstable is why a Reload gave up on a file that changed between every two reads.
+var errUnstable = errors.New("the file kept changing while it was read; save it by atomic rename")
+
 // Watcher reloads a rules file into a Holder: on demand (Reload, e.g. on SIGHUP) and when
 // polling sees new content. An invalid or missing file keeps the last good rules; the reason
 // is logged and counted (Holder.Failures) once per distinct content.
 //
 // Polling compares a hash of the content, so saves by atomic rename, in place or by delete
 // and re-create are all seen; waiting for two equal reads in a row keeps a half-written file
-// from being loaded.
+// from being loaded. Reload does the same within one call, ReloadSettle apart.
 type Watcher struct {
 	path     string
 	holder   *Holder
 	logger   *slog.Logger
 	interval time.Duration
+	readFile func(string) ([]byte, error) // os.ReadFile; replaced by tests
+	settle   time.Duration                // ReloadSettle; shortened by tests
 
 	mu      sync.Mutex // serialises loads; guards the fields below
 	applied [sha256.Size]byte
@@ -78,13 +91,13 @@ func NewWatcher(path string, h *Holder, logger *slog.Logger, interval time.Durat
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	return &Watcher{path: path, holder: h, logger: logger, interval: interval}
+	return &Watcher{path: path, holder: h, logger: logger, interval: interval, readFile: os.ReadFile, settle: ReloadSettle}
 }
 
 // read returns the file's content and a key identifying what was seen: the content's hash,
 // or a hash of the read error.
 func (w *Watcher) read() ([]byte, [sha256.Size]byte, error) {
-	data, err := os.ReadFile(w.path)
+	data, err := w.readFile(w.path)
 	if err != nil {
 		return nil, sha256.Sum256([]byte("error: " + err.Error())), err
 	}
@@ -112,11 +125,25 @@ func (w *Watcher) Load() error {
 
 // Reload reads the file now and puts it in effect if valid; otherwise it keeps the rules in
 // effect, logs why and counts a failure. trigger names the cause in the log ("SIGHUP").
+//
+// Like polling, it applies only content that two reads in a row (ReloadSettle apart) agree
+// on, so that a file caught half-written — which may still be valid, and broader — is not
+// loaded. A file that changes between every two of reloadAttempts+1 reads is a failure; the
+// next poll picks it up once it settles.
 func (w *Watcher) Reload(trigger string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	data, key, err := w.read()
-	return w.apply(trigger, data, key, err)
+	_, prev, _ := w.read()
+	for range reloadAttempts {
+		time.Sleep(w.settle)
+		data, key, err := w.read()
+		if key == prev {
+			return w.apply(trigger, data, key, err)
+		}
+		prev = key
+	}
+	w.fail(trigger, errUnstable)
+	return errUnstable
 }
 
 // apply is called with mu held.
@@ -127,15 +154,20 @@ func (w *Watcher) apply(trigger string, data []byte, key [sha256.Size]byte, err 
 		rs, err = Parse(data)
 	}
 	if err != nil {
-		w.holder.failures.Add(1)
-		w.logger.Error("authorization rules not reloaded; the last good rules stay in effect",
-			"file", w.path, "trigger", trigger, "err", err, "rules_in_effect", w.holder.Rules().Len())
+		w.fail(trigger, err)
 		return err
 	}
 	rs.Source = w.path
 	w.holder.Set(rs)
 	w.logger.Info("authorization rules loaded", "file", w.path, "trigger", trigger, "rules", rs.Len())
 	return nil
+}
+
+// fail logs and counts a reload that kept the rules in effect; mu is held.
+func (w *Watcher) fail(trigger string, err error) {
+	w.holder.failures.Add(1)
+	w.logger.Error("authorization rules not reloaded; the last good rules stay in effect",
+		"file", w.path, "trigger", trigger, "err", err, "rules_in_effect", w.holder.Rules().Len())
 }
 
 // poll reads the file once and applies new content seen twice in a row.

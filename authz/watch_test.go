@@ -229,3 +229,80 @@ func TestHolder_Independent(t *testing.T) {
 		t.Fatalf("holders = %d, %d rules", h1.Rules().Len(), h2.Rules().Len())
 	}
 }
+
+// scriptedReads makes w read the given contents in turn (the last one from then on), and
+// returns how many reads were made.
+func scriptedReads(w *Watcher, contents ...string) *int {
+	n := new(int)
+	w.readFile = func(string) ([]byte, error) {
+		c := contents[min(*n, len(contents)-1)]
+		*n++
+		return []byte(c), nil
+	}
+	w.settle = time.Millisecond
+	return n
+}
+
+// TestWatcher_ReloadWaitsForStableContent checks that a reload (SIGHUP) caught in the middle
+// of a save does not apply what it saw first: a truncated file can be valid and broader (here
+// a lost methods: line).
+func TestWatcher_ReloadWaitsForStableContent(t *testing.T) {
+	const (
+		full      = "rules:\n  - path: /\n    methods: [GET]\n    role: Viewer\n  - path: /two\n    role: Viewer\n"
+		truncated = "rules:\n  - path: /\n    role: Viewer\n"
+	)
+	w, h, _, _ := newTestWatcher(t, oneRule, time.Hour)
+	reads := scriptedReads(w, truncated, full)
+	if err := w.Reload("SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if h.Rules().Len() != 2 || h.Rules().Rule(0).Methods == nil {
+		t.Fatalf("the first read of a changing file was applied: %d rules", h.Rules().Len())
+	}
+	if *reads != 3 {
+		t.Fatalf("%d reads, want 3 (two disagreeing, then two agreeing)", *reads)
+	}
+	if h.Failures() != 0 || h.Loads() != 2 {
+		t.Fatalf("failures = %d, loads = %d", h.Failures(), h.Loads())
+	}
+}
+
+// TestWatcher_ReloadOfAFileThatKeepsChanging checks that a reload that never sees two equal
+// reads keeps the rules in effect, and logs and counts a failure.
+func TestWatcher_ReloadOfAFileThatKeepsChanging(t *testing.T) {
+	w, h, _, logs := newTestWatcher(t, oneRule, time.Hour)
+	good := h.Rules()
+	var contents []string
+	for i := range reloadAttempts + 1 {
+		contents = append(contents, twoRules+strings.Repeat("#\n", i))
+	}
+	reads := scriptedReads(w, contents...)
+	if err := w.Reload("SIGHUP"); err == nil {
+		t.Fatal("Reload of a changing file succeeded")
+	}
+	if h.Rules() != good {
+		t.Fatal("a changing file replaced the rules")
+	}
+	if *reads != reloadAttempts+1 || h.Failures() != 1 {
+		t.Fatalf("reads = %d, failures = %d", *reads, h.Failures())
+	}
+	if !strings.Contains(logs.String(), "the last good rules stay in effect") || !strings.Contains(logs.String(), "changing") {
+		t.Fatalf("the failure is not logged:\n%s", logs)
+	}
+}
+
+// TestWatcher_ReloadWaits checks the real pause between a reload's two reads.
+func TestWatcher_ReloadWaits(t *testing.T) {
+	w, h, path, _ := newTestWatcher(t, oneRule, time.Hour)
+	write(t, path, twoRules)
+	start := time.Now()
+	if err := w.Reload("SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < ReloadSettle {
+		t.Fatalf("Reload took %v, want at least %v", d, ReloadSettle)
+	}
+	if h.Rules().Len() != 2 {
+		t.Fatal("Reload did not apply the file")
+	}
+}

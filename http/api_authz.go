@@ -99,7 +99,7 @@ type forwardPathKey struct{}
 func keepForwardPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, forwardPrefix) {
-			if p := r.URL.EscapedPath(); strings.HasPrefix(p, forwardPrefix) {
+			if p := rawPath(r); strings.HasPrefix(p, forwardPrefix) {
 				r2 := r.WithContext(context.WithValue(r.Context(), forwardPathKey{}, p[len(forwardRoute):]))
 				u := *r.URL
 				u.Path, u.RawPath = forwardPrefix, ""
@@ -119,10 +119,37 @@ func envoyPath(r *http.Request) (string, bool) {
 	if p, ok := r.Context().Value(forwardPathKey{}).(string); ok {
 		return p, true
 	}
-	if p := r.URL.EscapedPath(); strings.HasPrefix(p, forwardPrefix) {
+	if p := rawPath(r); strings.HasPrefix(p, forwardPrefix) {
 		return p[len(forwardRoute):], true
 	}
 	return "", false
+}
+
+// rawPath returns the path of the request target exactly as the client sent it. Not
+// URL.EscapedPath: when the target holds a byte Go would escape differently ({ } | ^ ` " < > \
+// or raw non-ASCII), that rebuilds the path from its decoded form, and an encoded / (%2F),
+// which the forward handler must refuse, would come back as a plain /. For the absolute form
+// (GET http://host/path) it is the path after the authority; "" when there is none.
+func rawPath(r *http.Request) string {
+	t := r.RequestURI
+	if t == "" { // a request not read by a server (RequestURI is set by every server read)
+		if r.URL.RawPath != "" {
+			return r.URL.RawPath
+		}
+		return r.URL.EscapedPath()
+	}
+	if i := strings.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	if t != "" && t[0] == '/' {
+		return t
+	}
+	if _, rest, ok := strings.Cut(t, "://"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return rest[i:]
+		}
+	}
+	return ""
 }
 
 // forwardHandler answers /api/authz/forward.

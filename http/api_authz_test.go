@@ -1,8 +1,11 @@
 package http
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -119,6 +122,11 @@ func traefik(method, uri, host string) reqOption {
 	}
 }
 
+// target replaces the request target, as the client sent it and as parsed.
+func target(t string) reqOption {
+	return func(r *http.Request) { r.URL.Path, r.URL.RawPath, r.RequestURI = t, "", t }
+}
+
 func withHost(h string) reqOption { return func(r *http.Request) { r.Host = h } }
 
 func addHeader(k, v string) reqOption { return func(r *http.Request) { r.Header.Add(k, v) } }
@@ -174,7 +182,7 @@ func TestForward_Shapes(t *testing.T) {
 					denied: []reqOption{withHost("api.example.com:8080"), func(r *http.Request) { r.Method = "DELETE" }}},
 				{name: "envoy, any method", method: "PROPFIND", path: "/api/authz/forward/any-method/x",
 					allow:  []reqOption{withHost("anything")},
-					denied: []reqOption{withHost("anything"), func(r *http.Request) { r.URL.Path = "/api/authz/forward/elsewhere" }}},
+					denied: []reqOption{withHost("anything"), target("/api/authz/forward/elsewhere")}},
 			}
 			for _, s := range shapes {
 				own := strings.HasPrefix(s.name, mode) || mode == ForwardAuto
@@ -286,6 +294,22 @@ func TestForward_BadPaths(t *testing.T) {
 		"invalid escape":    "/public/%zz",
 		"relative":          "public/admin",
 		"absolute URL form": "http://api.example.com/admin",
+		// A byte Go does not keep escaped as-is makes URL.EscapedPath rebuild the path from
+		// its decoded form, turning %2F into /: the raw request target must be read instead.
+		"encoded slash and {":         "/public%2Fadmin{",
+		"encoded slash and |":         "/public%2Fadmin|x",
+		"encoded slash and raw UTF-8": "/public%2Fadmin/é",
+		// Paths that common backends read differently (docs/authz.md).
+		"path parameter":          "/admin;jsessionid=1/users",
+		"dot-dot with parameter":  "/public/..;/admin/users",
+		"encoded semicolon":       "/admin%3Bx=1/users",
+		"hash":                    "/public#/../admin",
+		"encoded hash":            "/public%23/admin",
+		"overlong UTF-8 dot-dot":  "/public/%c0%ae%c0%ae/admin",
+		"invalid UTF-8":           "/public/%ff",
+		"segment ending in dot":   "/admin./users",
+		"segment ending in space": "/admin%20/users",
+		"encoded trailing dot":    "/admin%2e/users",
 	}
 	for name, p := range paths {
 		t.Run(name, func(t *testing.T) {
@@ -333,6 +357,99 @@ func TestForward_PathMatching(t *testing.T) {
 		if w.Code != want {
 			t.Errorf("%s: %d %s, want %d", uri, w.Code, w.Body, want)
 		}
+	}
+}
+
+// TestForward_BackendReadsDifferently sends, in each shape, paths that Warden would match
+// under the Viewer rule but that common backends (Tomcat, Spring, Jetty, IIS, nginx with a raw
+// '#') route under /admin: all are refused.
+func TestForward_BackendReadsDifferently(t *testing.T) {
+	env := newAuthzEnv(t, ForwardAuto, "rules: [{path: /admin, role: Admin}, {path: /, role: Viewer}]")
+	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
+	if w := env.do(t, "GET", "/api/authz/forward/public/x", nil, bearer(tok)); w.Code != 200 {
+		t.Fatalf("control request: %d %s", w.Code, w.Body)
+	}
+	for _, p := range []string{
+		"/admin;jsessionid=1/users",
+		"/public/..;/admin/users",
+		"/public#/../admin",
+		"/public/%c0%ae%c0%ae/admin",
+		"/admin./users",
+		"/admin%20/users",
+		"/admin%2e/users",
+		"/admin%3b/users",
+	} {
+		wantForward(t, env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), nginx("GET", p, "")), 403, "path not allowed")
+		wantForward(t, env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), traefik("GET", p, "h")), 403, "path not allowed")
+		wantForward(t, env.do(t, "GET", "/api/authz/forward"+p, nil, bearer(tok)), 403, "path not allowed")
+	}
+}
+
+// TestForward_TrailingDotHost checks that a host written with the root's trailing dot still
+// selects the host's rules, rather than falling through to an any-host rule.
+func TestForward_TrailingDotHost(t *testing.T) {
+	env := newAuthzEnv(t, ForwardAuto, "rules: [{host: admin.example.com, path: /, role: Admin}, {path: /, role: Viewer}]")
+	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
+	for _, host := range []string{"admin.example.com", "admin.example.com.", "ADMIN.example.com.:443"} {
+		wantForward(t, env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), nginx("GET", "/x", host)), 403, "No authorization rule")
+		wantForward(t, env.do(t, "GET", "/api/authz/forward/x", nil, bearer(tok), withHost(host)), 403, "No authorization rule")
+	}
+	wantForward(t, env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), nginx("GET", "/x", "other.example.com.")), 200, "OK")
+}
+
+// TestForward_EnvoyRawTarget checks the Envoy shape over a real connection: the original
+// path is read from the request target as sent, so an encoded / stays encoded (and is
+// refused) even when the target holds bytes that net/http would re-escape; such a path, when
+// otherwise fine, is still allowed, and the route pattern reaches the access log.
+func TestForward_EnvoyRawTarget(t *testing.T) {
+	env := newAuthzEnv(t, ForwardEnvoy, "rules: [{path: /admin, role: Admin}, {path: /public/, role: Viewer}]")
+	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
+	srv := httptest.NewServer(env.handler)
+	defer srv.Close()
+	send := func(target string) int {
+		t.Helper()
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", target, tok)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for target, want := range map[string]int{
+		"/api/authz/forward/public%2Fadmin{":                       403,
+		"/api/authz/forward/public%2Fadmin/é":                      403,
+		"/api/authz/forward/public%2F..%2Fadmin^":                  403,
+		"/api/authz/forward/public/a{b}/é?x=1":                     200,
+		"/api/authz/forward/public/a%7Bb%7D":                       200,
+		"http://api.example.com/api/authz/forward/public%2Fadmin{": 403, // absolute form
+		"http://api.example.com/api/authz/forward/public/x{":       200,
+	} {
+		if got := send(target); got != want {
+			t.Errorf("GET %s: %d, want %d", target, got, want)
+		}
+	}
+	logged := 0
+	for _, l := range strings.Split(strings.TrimSpace(env.logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] != "request" {
+			continue
+		}
+		logged++
+		if m["route"] != "GET /api/authz/forward/{path...}" {
+			t.Errorf("route = %v in %s", m["route"], l)
+		}
+	}
+	if logged != 7 {
+		t.Errorf("%d request lines logged, want 7:\n%s", logged, env.logs)
+	}
+	if got := decisionCounter(t, env, "bad_path", "none"); got != 4 {
+		t.Errorf("bad_path decisions = %v, want 4", got)
 	}
 }
 
