@@ -104,12 +104,16 @@ func (w *Watcher) read() ([]byte, [sha256.Size]byte, error) {
 	return data, sha256.Sum256(data), nil
 }
 
-// Load reads the file and puts it in effect, or returns why it could not. It logs and counts
-// nothing: at start-up the caller decides (Warden refuses to start).
+// Load reads the file (two reads that agree, as Reload) and puts it in effect, or returns why
+// it could not. It logs and counts nothing: at start-up the caller decides (Warden refuses to
+// start).
 func (w *Watcher) Load() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	data, key, err := w.read()
+	data, key, err := w.stableRead()
+	if errors.Is(err, errUnstable) {
+		return err
+	}
 	w.applied, w.waiting = key, false
 	if err != nil {
 		return err
@@ -133,17 +137,28 @@ func (w *Watcher) Load() error {
 func (w *Watcher) Reload(trigger string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	data, key, err := w.stableRead()
+	if errors.Is(err, errUnstable) {
+		w.fail(trigger, err)
+		return err
+	}
+	return w.apply(trigger, data, key, err)
+}
+
+// stableRead reads the file until two reads in a row (settle apart) agree, at most
+// reloadAttempts+1 times, and returns what they saw; errUnstable when they never agreed. The
+// start-up Load uses it too, so a file caught half-written is not loaded then either.
+func (w *Watcher) stableRead() ([]byte, [sha256.Size]byte, error) {
 	_, prev, _ := w.read()
 	for range reloadAttempts {
 		time.Sleep(w.settle)
 		data, key, err := w.read()
 		if key == prev {
-			return w.apply(trigger, data, key, err)
+			return data, key, err
 		}
 		prev = key
 	}
-	w.fail(trigger, errUnstable)
-	return errUnstable
+	return nil, prev, errUnstable
 }
 
 // apply is called with mu held.

@@ -3,6 +3,7 @@ package authz
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -304,5 +305,34 @@ func TestWatcher_ReloadWaits(t *testing.T) {
 	}
 	if h.Rules().Len() != 2 {
 		t.Fatal("Reload did not apply the file")
+	}
+}
+
+// TestWatcher_LoadWaitsForStableContent checks that the start-up load, too, applies only what
+// two reads agree on, and refuses a file that never settles.
+func TestWatcher_LoadWaitsForStableContent(t *testing.T) {
+	const (
+		full      = "rules:\n  - path: /\n    methods: [GET]\n    role: Viewer\n  - path: /two\n    role: Viewer\n"
+		truncated = "rules:\n  - path: /\n    role: Viewer\n"
+	)
+	h := &Holder{}
+	w := NewWatcher(filepath.Join(t.TempDir(), "rules.yaml"), h, slog.New(slog.DiscardHandler), time.Hour)
+	reads := scriptedReads(w, truncated, full)
+	if err := w.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if h.Rules().Len() != 2 || h.Rules().Rule(0).Methods == nil || *reads != 3 {
+		t.Fatalf("Load applied %d rules after %d reads, want the full file (2) after 3", h.Rules().Len(), *reads)
+	}
+
+	h = &Holder{}
+	w = NewWatcher(filepath.Join(t.TempDir(), "rules.yaml"), h, slog.New(slog.DiscardHandler), time.Hour)
+	var contents []string
+	for i := range reloadAttempts + 1 {
+		contents = append(contents, twoRules+strings.Repeat("#\n", i))
+	}
+	scriptedReads(w, contents...)
+	if err := w.Load(); !errors.Is(err, errUnstable) || h.Rules().Len() != 0 {
+		t.Fatalf("Load of a file that keeps changing = %v with %d rules, want errUnstable and none", err, h.Rules().Len())
 	}
 }
