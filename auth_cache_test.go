@@ -564,3 +564,39 @@ func newSecret(t *testing.T) warden.Secret {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Introspection looks tokens up under the same rules as the token check: a token found unknown
+// is remembered, and past the client's budget of failed lookups the caller gets 429 instead of
+// more lookups; a valid cached token costs no read.
+func TestCache_IntrospectionLookupsAreBudgeted(t *testing.T) {
+	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = 3 })
+	a := e.newSA(t, e.admin, "seen", warden.RoleViewer)
+	_, good := e.token(t, e.admin, a.ID, "t", 0) // cached at creation
+	ctx := warden.NewContextWithClientIP(e.admin, "203.0.113.50")
+	introspect := func(raw string) (*warden.TokenInfo, error) { return e.svc.IntrospectToken(ctx, raw) }
+
+	views := e.store.views.Load()
+	if info, err := introspect(good.Reveal()); err != nil || info == nil {
+		t.Fatalf("a valid token: %+v, %v", info, err)
+	}
+	unknown := []warden.Secret{newSecret(t), newSecret(t), newSecret(t)}
+	for _, u := range unknown {
+		if info, err := introspect(u.Reveal()); err != nil || info != nil {
+			t.Fatalf("an unknown token: %+v, %v; want inactive", info, err)
+		}
+	}
+	if info, err := introspect(unknown[0].Reveal()); err != nil || info != nil {
+		t.Fatalf("an unknown token again: %+v, %v; want inactive", info, err)
+	}
+	// The valid token was answered from the cache; each unknown one was read once (the repeat
+	// came from the unknown-token memory). A server admin's own check reads nothing.
+	if got := e.store.views.Load() - views; got != 3 {
+		t.Fatalf("%d database reads, want 3 (one per distinct unknown token)", got)
+	}
+	if _, err := introspect(newSecret(t).Reveal()); warden.ErrorCode(err) != warden.ETOOMANY {
+		t.Fatalf("past the budget: %v, want ETOOMANY", err)
+	}
+	if got := e.store.views.Load() - views; got != 3 {
+		t.Fatalf("past the budget, %d database reads in all, want still 3", got)
+	}
+}

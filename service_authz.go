@@ -63,31 +63,60 @@ func (s *Service) IntrospectToken(ctx context.Context, raw string) (*TokenInfo, 
 	if !ok {
 		return nil, nil
 	}
-	var id *TokenIdentity
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		id, err = tx.FindTokenIdentity(ctx, secret.Hash())
-		return err
-	})
-	if IsNotFound(err) {
+	// Which org the token is of: from the cache when it is there; else one lookup, which is
+	// subject to the unknown-token memory and the caller's budget of failed lookups, as the
+	// token check's own lookups are.
+	now := s.Now()
+	key := tokenKey(secret.digest())
+	c := s.cache
+	var orgID int64
+	var expires time.Time
+	if c.usable() {
+		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() && !c.tooOld(e.loaded, now) {
+			orgID, expires = e.orgID, e.expires
+		} else if until, ok := c.unknown.get(key); ok && now.UnixNano() < until {
+			return nil, nil
+		}
+	}
+	if orgID == 0 {
+		ip := ClientIPFromContext(ctx)
+		if c.budget != nil && c.budget.exhausted(ip, now) {
+			return nil, errIntrospectLimited
+		}
+		var id *TokenIdentity
+		err = s.store.View(ctx, func(tx Tx) error {
+			var err error
+			id, err = tx.FindTokenIdentity(ctx, secret.Hash())
+			return err
+		})
+		if IsNotFound(err) {
+			if c.usable() {
+				c.unknown.put(key, now.Add(c.cfg.UnknownTTL).UnixNano(), nil)
+			}
+			if c.budget != nil {
+				c.budget.spend(ip, now)
+			}
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("introspect token: %w", err)
+		}
+		orgID, expires = id.Token.OrgID, id.Token.Expires
+	}
+	if !all && !slices.Contains(orgs, orgID) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("introspect token: %w", err)
-	}
-	if !all && !slices.Contains(orgs, id.Token.OrgID) {
-		return nil, nil
-	}
-	p, err := s.AuthenticateToken(ctx, raw, id.Token.OrgID)
+	p, err := s.AuthenticateToken(ctx, raw, orgID)
 	if ErrorCode(err) == EUNAUTHORIZED {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if p.TokenID != id.Token.ID { // replaced in between; cannot happen with unique hashes
-		return nil, nil
-	}
 	return &TokenInfo{Login: p.Login, UserID: p.UserID, OrgID: p.OrgID, Role: p.OrgRole, TokenID: p.TokenID,
-		Expires: id.Token.Expires}, nil
+		Expires: expires}, nil
 }
+
+// errIntrospectLimited answers a caller whose introspections found too many unknown tokens.
+var errIntrospectLimited = ErrorID(ETOOMANY, "authz.introspect-limited",
+	"Too many introspections of unknown tokens from this address. Try again later.")
