@@ -2,6 +2,7 @@ package warden
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -63,58 +64,27 @@ func (s *Service) IntrospectToken(ctx context.Context, raw string) (*TokenInfo, 
 	if !ok {
 		return nil, nil
 	}
-	// Which org the token is of: from the cache when it is there; else one lookup, which is
-	// subject to the unknown-token memory and the caller's budget of failed lookups, as the
-	// token check's own lookups are.
+	// The token is found as the token check finds it (cache, unknown-token memory, the
+	// caller's budget of failed lookups), but checked — and its use recorded — only when it is
+	// of an org the caller administers.
 	now := s.Now()
-	key := tokenKey(secret.digest())
-	c := s.cache
-	var orgID int64
-	var expires time.Time
-	if c.usable() {
-		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() && !c.tooOld(e.loaded, now) {
-			orgID, expires = e.orgID, e.expires
-		} else if until, ok := c.unknown.get(key); ok && now.UnixNano() < until {
-			return nil, nil
-		}
-	}
-	if orgID == 0 {
-		ip := ClientIPFromContext(ctx)
-		if c.budget != nil && c.budget.exhausted(ip, now) {
-			return nil, errIntrospectLimited
-		}
-		var id *TokenIdentity
-		err = s.store.View(ctx, func(tx Tx) error {
-			var err error
-			id, err = tx.FindTokenIdentity(ctx, secret.Hash())
-			return err
-		})
-		if IsNotFound(err) {
-			if c.usable() {
-				c.unknown.put(key, now.Add(c.cfg.UnknownTTL).UnixNano(), nil)
-			}
-			if c.budget != nil {
-				c.budget.spend(ip, now)
-			}
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("introspect token: %w", err)
-		}
-		orgID, expires = id.Token.OrgID, id.Token.Expires
-	}
-	if !all && !slices.Contains(orgs, orgID) {
+	e, err := s.findToken(ctx, secret, now)
+	switch {
+	case errors.Is(err, errLookupBudget):
+		return nil, errIntrospectLimited
+	case ErrorCode(err) == EUNAUTHORIZED:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("introspect token: %w", err)
+	case !all && !slices.Contains(orgs, e.orgID):
 		return nil, nil
 	}
-	p, err := s.AuthenticateToken(ctx, raw, orgID)
-	if ErrorCode(err) == EUNAUTHORIZED {
-		return nil, nil
-	}
+	p, err := s.answer(e, now, e.orgID)
 	if err != nil {
-		return nil, err
+		return nil, nil // expired, revoked, disabled: not active
 	}
 	return &TokenInfo{Login: p.Login, UserID: p.UserID, OrgID: p.OrgID, Role: p.OrgRole, TokenID: p.TokenID,
-		Expires: expires}, nil
+		Expires: e.expires}, nil
 }
 
 // errIntrospectLimited answers a caller whose introspections found too many unknown tokens.

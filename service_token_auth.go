@@ -2,6 +2,7 @@ package warden
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -32,12 +33,30 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 		return nil, ErrInvalidAPIKey
 	}
 	now := s.Now()
+	e, err := s.findToken(ctx, secret, now)
+	if err != nil {
+		if errors.Is(err, errLookupBudget) {
+			return nil, ErrInvalidAPIKey
+		}
+		return nil, err
+	}
+	return s.answer(e, now, requestedOrg)
+}
+
+// errLookupBudget is findToken's answer to a client past its budget of failed lookups.
+var errLookupBudget = ErrorID(ETOOMANY, "auth.lookup-budget", "Too many lookups of unknown tokens from this address.")
+
+// findToken returns what is known about a token: from the cache, or from one database lookup
+// that it caches. A token known to be unknown, or found unknown, is ErrInvalidAPIKey (the
+// failed lookup spends the client IP's budget); past that budget, errLookupBudget without a
+// lookup. A cache hit allocates nothing.
+func (s *Service) findToken(ctx context.Context, secret Secret, now time.Time) (*tokenEntry, error) {
 	key := tokenKey(secret.digest())
 	c := s.cache
 	if c.usable() {
 		if e, ok := c.tokens.get(key); ok && e.gen == c.gen.Load() && !c.tooOld(e.loaded, now) {
 			c.hits.Add(1)
-			return s.answer(e, now, requestedOrg)
+			return e, nil
 		}
 		if until, ok := c.unknown.get(key); ok && now.UnixNano() < until {
 			c.unknownHits.Add(1)
@@ -48,7 +67,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	ip := ClientIPFromContext(ctx)
 	if c.budget != nil && c.budget.exhausted(ip, now) {
 		c.budgetRefusals.Add(1)
-		return nil, ErrInvalidAPIKey
+		return nil, errLookupBudget
 	}
 	// Concurrent misses for one token share one lookup.
 	v, err, _ := c.flights.Do(string(key[:]), func() (any, error) {
@@ -61,9 +80,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 		return nil, ErrInvalidAPIKey
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authenticate token: %w", err)
+		return nil, fmt.Errorf("find token: %w", err)
 	}
-	return s.answer(v.(*tokenEntry), now, requestedOrg)
+	return v.(*tokenEntry), nil
 }
 
 // answer decides a request from what is known about its token, in the order Grafana checks.
