@@ -128,6 +128,18 @@ func TestLogin_UnknownUserAnswersLikeWrongPassword(t *testing.T) {
 	}
 }
 
+// failLogin sends one sign-in that must fail with 401.
+func failLogin(b *testing.B, env *testEnv, body string) {
+	r := httptest.NewRequest("POST", "/login", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.RemoteAddr = "198.51.100.1:1"
+	w := httptest.NewRecorder()
+	env.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized {
+		b.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+}
+
 // benchLogin measures failed sign-ins through the whole handler. Brute-force protection is off
 // so every iteration checks a password instead of being refused as blocked.
 func benchLogin(b *testing.B, user, pass string) {
@@ -136,14 +148,7 @@ func benchLogin(b *testing.B, user, pass string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r := httptest.NewRequest("POST", "/login", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.RemoteAddr = "198.51.100.1:1"
-		w := httptest.NewRecorder()
-		env.handler.ServeHTTP(w, r)
-		if w.Code != http.StatusUnauthorized {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
+		failLogin(b, env, body)
 	}
 }
 
@@ -156,21 +161,11 @@ func BenchmarkLogin_WrongPassword(b *testing.B) { benchLogin(b, "admin", "wrong"
 func BenchmarkLogin_Blocked(b *testing.B) {
 	env := newTestEnv(b, nil)
 	body := `{"user":"nobody","password":"wrong"}`
-	send := func() {
-		r := httptest.NewRequest("POST", "/login", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		r.RemoteAddr = "198.51.100.1:1"
-		w := httptest.NewRecorder()
-		env.handler.ServeHTTP(w, r)
-		if w.Code != http.StatusUnauthorized {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
 	for range warden.DefaultConfig().BruteForceMaxAttempts {
-		send() // the failures that block the name
+		failLogin(b, env, body) // the failures that block the name
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		send()
+		failLogin(b, env, body)
 	}
 }
