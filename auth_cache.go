@@ -16,9 +16,10 @@ import (
 // Correctness rests on one rule: an entry is used only while the generation it was loaded at
 // is current. Every committed change that can affect who a token is or what it may do bumps the
 // generation (emit calls invalidate before any listener), so the next request reloads. Token
-// deletions and revocations are frequent enough under rotation to be targeted instead: they
-// remove that token's entries and bump a separate counter that keeps a load racing with them
-// from inserting what it read before the delete.
+// deletions and revocations, and an account's updates and deletion, are frequent enough to be
+// targeted instead: they remove that token's (or account's) entries and bump a separate
+// counter that keeps a load racing with them from inserting what it read before the change.
+// Deleted tokens are then remembered as unknown: they never become valid again.
 
 // CacheConfig sizes the authentication caches. The zero value disables caching.
 type CacheConfig struct {
