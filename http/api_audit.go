@@ -1,7 +1,6 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,24 +29,22 @@ type auditEntryDTO struct {
 // Filters: from, to (RFC 3339 or Unix milliseconds; from inclusive, to exclusive), actorKind,
 // actorId, actor (login), tokenId, orgId, action (exact, or a prefix ending in "*"),
 // targetType, targetId, outcome; paged by page and perpage (default 100, at most 1000).
-func handleAuditSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleAuditSearch(svc *warden.Service) handlerFunc {
 	type response struct {
 		TotalCount int             `json:"totalCount"`
 		Entries    []auditEntryDTO `json:"entries"`
 		Page       int             `json:"page"`
 		PerPage    int             `json:"perPage"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		f, err := auditFilter(r)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		page := f.Offset/f.Limit + 1
 		list, total, err := svc.AuditEntries(r.Context(), f)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		resp := response{TotalCount: total, Entries: make([]auditEntryDTO, 0, len(list)), Page: page, PerPage: f.Limit}
 		for _, e := range list {
@@ -55,8 +52,8 @@ func handleAuditSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
 				ActorID: e.ActorID, ActorLogin: e.ActorLogin, TokenID: e.TokenID, OrgID: e.OrgID, ClientIP: e.ClientIP,
 				Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Outcome: e.Outcome, Detail: e.Detail})
 		}
-		encode(w, http.StatusOK, resp)
-	})
+		return encode(w, http.StatusOK, resp)
+	}
 }
 
 // auditFilter reads GET /api/audit's query. Malformed values are refused rather than ignored:

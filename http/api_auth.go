@@ -12,13 +12,13 @@ import (
 
 // handleHealth handles "GET /api/health": 200 when the database answers, 503 otherwise. No
 // authentication; load balancers poll it.
-func handleHealth(svc *warden.Service, version, commit string) http.Handler {
+func handleHealth(svc *warden.Service, version, commit string) handlerFunc {
 	type response struct {
 		Database string `json:"database"`
 		Version  string `json:"version"`
 		Commit   string `json:"commit"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		resp, status := response{Database: "ok", Version: version, Commit: commit}, http.StatusOK
 		if err := svc.Ping(r.Context()); err != nil {
 			resp.Database, status = "failing", http.StatusServiceUnavailable
@@ -30,15 +30,17 @@ func handleHealth(svc *warden.Service, version, commit string) http.Handler {
 		if r.Method != http.MethodHead {
 			w.Write(b)
 		}
-	})
+		return nil
+	}
 }
 
 // handleHealthz handles "GET /healthz": the process is up; nothing else is checked.
-func handleHealthz() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleHealthz() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("Ok"))
-	})
+		return nil
+	}
 }
 
 func secureCookie(r *http.Request, opts Options) bool {
@@ -69,7 +71,7 @@ func safeRedirect(target string) bool {
 
 // handleLogin handles "POST /login": it checks the credentials and sets the session cookie.
 // A form-encoded post comes from the sign-in page and is answered with pages and redirects.
-func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options, u *ui) http.Handler {
+func handleLogin(svc *warden.Service, opts Options, u *ui) handlerFunc {
 	type request struct {
 		User     string `json:"user"`
 		Password string `json:"password"`
@@ -79,28 +81,23 @@ func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options, u *ui) 
 		RedirectURL string `json:"redirectUrl"`
 	}
 	badLogin := warden.ErrorID(warden.EINVALID, "form-auth.invalid", "bad login data")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			u.handleUILoginForm(w, r)
-			return
+			return pageError(u.handleUILoginForm(w, r))
 		}
 		req, err := decode[request](w, r, "bad login data")
 		if err != nil {
 			if err == errBodyTooLarge {
-				writeError(w, r, logger, err)
-				return
+				return err
 			}
-			writeError(w, r, logger, badLogin)
-			return
+			return badLogin
 		}
 		if req.User == "" || req.Password == "" {
-			writeError(w, r, logger, badLogin)
-			return
+			return badLogin
 		}
 		_, token, err := svc.Login(r.Context(), req.User, req.Password, r.UserAgent())
 		if err != nil {
-			writeAuthError(w, r, logger, err)
-			return
+			return &authError{err}
 		}
 		http.SetCookie(w, &http.Cookie{
 			Name: SessionCookie, Value: token, Path: "/", MaxAge: int(opts.SessionLifetime / time.Second),
@@ -113,14 +110,14 @@ func handleLogin(logger *slog.Logger, svc *warden.Service, opts Options, u *ui) 
 			}
 			http.SetCookie(w, &http.Cookie{Name: "redirect_to", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		}
-		encode(w, http.StatusOK, response{Message: "Logged in", RedirectURL: redirect})
-	})
+		return encode(w, http.StatusOK, response{Message: "Logged in", RedirectURL: redirect})
+	}
 }
 
 // handleLogout handles "GET /logout": it ends the session, clears the cookie and sends the
 // browser to the sign-in page.
-func handleLogout(logger *slog.Logger, svc *warden.Service, opts Options) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleLogout(logger *slog.Logger, svc *warden.Service, opts Options) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if c, err := r.Cookie(SessionCookie); err == nil {
 			if err := svc.Logout(r.Context(), c.Value); err != nil {
 				logger.ErrorContext(r.Context(), "logout failed", "request_id", requestID(r), "err", err)
@@ -129,19 +126,20 @@ func handleLogout(logger *slog.Logger, svc *warden.Service, opts Options) http.H
 		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts)})
 		http.Redirect(w, r, "/login", http.StatusFound)
-	})
+		return nil
+	}
 }
 
 // handleLoginPing handles "GET /api/login/ping".
-func handleLoginPing() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusOK, message{"Logged in"})
-	})
+func handleLoginPing() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return encode(w, http.StatusOK, message{"Logged in"})
+	}
 }
 
 // handleFrontendSettings handles "GET /api/frontend/settings": the subset of Grafana's boot
 // data that API clients and Warden's UI read.
-func handleFrontendSettings(opts Options) http.Handler {
+func handleFrontendSettings(opts Options) handlerFunc {
 	type buildInfo struct {
 		HideVersion   bool   `json:"hideVersion"`
 		Version       string `json:"version"`
@@ -163,7 +161,7 @@ func handleFrontendSettings(opts Options) http.Handler {
 		AllowOrgCreate          bool            `json:"allowOrgCreate"`
 		AutoAssignOrg           bool            `json:"autoAssignOrg"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		toggles := map[string]bool{}
 		for k, v := range opts.FeatureToggles {
 			if v {
@@ -178,7 +176,7 @@ func handleFrontendSettings(opts Options) http.Handler {
 		if len(short) > 10 {
 			short = short[:10]
 		}
-		encode(w, http.StatusOK, response{
+		return encode(w, http.StatusOK, response{
 			AppURL: appURL,
 			BuildInfo: buildInfo{Version: opts.Version, VersionString: "Warden v" + opts.Version,
 				Commit: opts.Commit, CommitShort: short, Edition: "Open Source", Env: "production"},
@@ -187,5 +185,5 @@ func handleFrontendSettings(opts Options) http.Handler {
 			RBACEnabled:             true,
 			AutoAssignOrg:           opts.Service.Config().AutoAssignOrg,
 		})
-	})
+	}
 }

@@ -524,37 +524,32 @@ type introspection struct {
 
 // handleIntrospect answers POST /api/authz/introspect: the form field token, checked for a
 // server admin or an org Admin (the service decides which tokens the caller may see).
-func handleIntrospect(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleIntrospect(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		// The permission is checked before the input is (SPEC §9): a caller who may not
 		// introspect learns nothing from the validation.
 		if _, _, err := svc.AdministeredOrgs(r.Context(), warden.PrincipalFromContext(r.Context())); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		// Only the body is read: a token in the query string would end up in logs.
 		if err := r.ParseForm(); err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "The body must be a form (application/x-www-form-urlencoded)"))
-			return
+			return warden.Errorf(warden.EINVALID, "The body must be a form (application/x-www-form-urlencoded)")
 		}
 		if len(r.PostForm["token"]) != 1 || r.PostForm.Get("token") == "" {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "The form field token is required, once"))
-			return
+			return warden.Errorf(warden.EINVALID, "The form field token is required, once")
 		}
 		info, err := svc.IntrospectToken(r.Context(), r.PostForm.Get("token"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		w.Header()["Cache-Control"] = noStore
 		if info == nil {
-			encode(w, http.StatusOK, introspection{})
-			return
+			return encode(w, http.StatusOK, introspection{})
 		}
 		resp := introspection{Active: true, Sub: info.Login, OrgID: info.OrgID, Role: string(info.Role), TokenID: info.TokenID}
 		if !info.Expires.IsZero() {
 			resp.Exp = info.Expires.Unix()
 		}
-		encode(w, http.StatusOK, resp)
-	})
+		return encode(w, http.StatusOK, resp)
+	}
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -59,40 +58,38 @@ func saAccessControl(p *warden.Principal, id int64) map[string]bool {
 }
 
 // handleServiceAccountCreate handles "POST /api/serviceaccounts".
-func handleServiceAccountCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleServiceAccountCreate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name       string          `json:"name"`
 		Role       *warden.OrgRole `json:"role"`
 		IsDisabled bool            `json:"isDisabled"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[request](w, r, "Bad request data")
 		if err == nil && strings.TrimSpace(req.Name) == "" {
 			err = warden.Errorf(warden.EINVALID, "Bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		a, err := svc.CreateServiceAccount(r.Context(), req.Name, req.Role, req.IsDisabled)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusCreated, serviceAccountDTO{ID: a.ID, UID: a.UID, Name: a.Name, Login: a.Login,
+		return encode(w, http.StatusCreated, serviceAccountDTO{ID: a.ID, UID: a.UID, Name: a.Name, Login: a.Login,
 			OrgID: a.OrgID, IsDisabled: a.IsDisabled, Role: a.Role, Tokens: 0, AvatarURL: ""})
-	})
+	}
 }
 
 // handleServiceAccountSearch handles "GET /api/serviceaccounts/search".
-func handleServiceAccountSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleServiceAccountSearch(svc *warden.Service) handlerFunc {
 	type response struct {
 		TotalCount      int                 `json:"totalCount"`
 		ServiceAccounts []serviceAccountDTO `json:"serviceAccounts"`
 		Page            int                 `json:"page"`
 		PerPage         int                 `json:"perPage"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		page, perPage, offset := paging(r)
 		f := warden.ServiceAccountFilter{Query: r.URL.Query().Get("query"), Offset: offset, Limit: perPage}
 		// Grafana's precedence when several filters are set: disabled, then expiredTokens.
@@ -104,8 +101,7 @@ func handleServiceAccountSearch(logger *slog.Logger, svc *warden.Service) http.H
 		}
 		list, total, err := svc.SearchServiceAccounts(r.Context(), f)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p := warden.PrincipalFromContext(r.Context())
 		withAC := queryBool(r, "accesscontrol")
@@ -118,33 +114,27 @@ func handleServiceAccountSearch(logger *slog.Logger, svc *warden.Service) http.H
 			}
 			resp.ServiceAccounts = append(resp.ServiceAccounts, d)
 		}
-		encode(w, http.StatusOK, resp)
-	})
+		return encode(w, http.StatusOK, resp)
+	}
 }
 
 // handleServiceAccountGet handles "GET /api/serviceaccounts/{id}".
-func handleServiceAccountGet(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleServiceAccountGet(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		a, err := svc.FindServiceAccount(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		prof := newServiceAccountProfile(svc, a)
 		if queryBool(r, "accesscontrol") {
 			prof.AccessControl = saAccessControl(warden.PrincipalFromContext(r.Context()), a.ID)
 		}
-		encode(w, http.StatusOK, prof)
+		return encode(w, http.StatusOK, prof)
 	})
 }
 
 // handleServiceAccountUpdate handles "PATCH /api/serviceaccounts/{id}".
-func handleServiceAccountUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleServiceAccountUpdate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name       *string         `json:"name"`
 		Role       *warden.OrgRole `json:"role"`
@@ -156,44 +146,28 @@ func handleServiceAccountUpdate(logger *slog.Logger, svc *warden.Service) http.H
 		Name           string                `json:"name"`
 		ServiceAccount serviceAccountProfile `json:"serviceaccount"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		req, err := decode[request](w, r, "Bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		a, err := svc.UpdateServiceAccount(r.Context(), id, warden.ServiceAccountUpdate{Name: req.Name, Role: req.Role, IsDisabled: req.IsDisabled})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		prof := newServiceAccountProfile(svc, a)
 		prof.Tokens = 0 // Grafana's PATCH reply carries no token count
 		if queryBool(r, "accesscontrol") {
 			prof.AccessControl = saAccessControl(warden.PrincipalFromContext(r.Context()), a.ID)
 		}
-		encode(w, http.StatusOK, response{Message: "Service account updated", ID: a.ID, Name: a.Name, ServiceAccount: prof})
+		return encode(w, http.StatusOK, response{Message: "Service account updated", ID: a.ID, Name: a.Name, ServiceAccount: prof})
 	})
 }
 
 // handleServiceAccountDelete handles "DELETE /api/serviceaccounts/{id}".
-func handleServiceAccountDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if err := svc.DeleteServiceAccount(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Service account deleted"})
+func handleServiceAccountDelete(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return reply(w, svc.DeleteServiceAccount(r.Context(), id), "Service account deleted")
 	})
 }
 
@@ -228,30 +202,24 @@ func newTokenDTO(t *warden.Token, now time.Time) tokenDTO {
 }
 
 // handleTokenList handles "GET /api/serviceaccounts/{id}/tokens".
-func handleTokenList(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleTokenList(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		list, err := svc.ListTokens(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		now := svc.Now().UTC()
 		out := make([]tokenDTO, 0, len(list))
 		for _, t := range list {
 			out = append(out, newTokenDTO(t, now))
 		}
-		encode(w, http.StatusOK, out)
+		return encode(w, http.StatusOK, out)
 	})
 }
 
 // handleTokenIssue handles "POST /api/serviceaccounts/{id}/tokens". Its response is the only
 // place the server ever sends a token's plaintext, so it must not be cached anywhere.
-func handleTokenIssue(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTokenIssue(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name          string `json:"name"`
 		SecondsToLive int64  `json:"secondsToLive"`
@@ -261,25 +229,22 @@ func handleTokenIssue(logger *slog.Logger, svc *warden.Service) http.Handler {
 		Name string `json:"name"`
 		Key  string `json:"key"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Pragma", "no-cache")
 		id, err := pathID(r, "id")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		req, err := decode[request](w, r, "Bad request data")
 		if err == nil && strings.TrimSpace(req.Name) == "" {
 			err = warden.Errorf(warden.EINVALID, "Bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		tk, secret, err := svc.IssueToken(r.Context(), id, req.Name, req.SecondsToLive)
 		if err == warden.ErrTokenExpiryLimit {
@@ -287,43 +252,31 @@ func handleTokenIssue(logger *slog.Logger, svc *warden.Service) http.Handler {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(err.(*warden.Error).Message))
-			return
+			return nil
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal()})
-	})
+		return encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal()})
+	}
 }
 
 // handleTokenDelete handles "DELETE /api/serviceaccounts/{id}/tokens/{tokenId}".
-func handleTokenDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleTokenDelete(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		tokenID, err := pathID(r, "tokenId")
 		if err != nil {
-			writeError(w, r, logger, warden.Errorf(warden.EINVALID, "Token ID is invalid"))
-			return
+			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
 		}
-		if err := svc.DeleteToken(r.Context(), id, tokenID); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Service account token deleted"})
+		return reply(w, svc.DeleteToken(r.Context(), id, tokenID), "Service account token deleted")
 	})
 }
 
 // handleSAPermissionsDescription handles "GET /api/access-control/serviceaccounts/description".
-func handleSAPermissionsDescription() http.Handler {
+func handleSAPermissionsDescription() handlerFunc {
 	type assignments struct {
 		Users           bool `json:"users"`
 		ServiceAccounts bool `json:"serviceAccounts"`
@@ -334,9 +287,9 @@ func handleSAPermissionsDescription() http.Handler {
 		Assignments assignments `json:"assignments"`
 		Permissions []string    `json:"permissions"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusOK, response{Assignments: assignments{Users: true, Teams: true}, Permissions: []string{"Edit", "Admin"}})
-	})
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return encode(w, http.StatusOK, response{Assignments: assignments{Users: true, Teams: true}, Permissions: []string{"Edit", "Admin"}})
+	}
 }
 
 // resourcePermissionDTO is one entry of Grafana's resource-permission list.
@@ -356,17 +309,11 @@ type resourcePermissionDTO struct {
 }
 
 // handleSAPermissionsList handles "GET /api/access-control/serviceaccounts/{id}".
-func handleSAPermissionsList(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleSAPermissionsList(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		list, err := svc.ServiceAccountPermissions(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		out := make([]resourcePermissionDTO, 0, len(list))
 		for _, p := range list {
@@ -380,13 +327,13 @@ func handleSAPermissionsList(logger *slog.Logger, svc *warden.Service) http.Hand
 			}
 			out = append(out, d)
 		}
-		encode(w, http.StatusOK, out)
+		return encode(w, http.StatusOK, out)
 	})
 }
 
 // handleSAPermissionsSet handles "POST /api/access-control/serviceaccounts/{id}/users/{userId}"
 // and ".../teams/{teamId}": param names the holder's path value.
-func handleSAPermissionsSet(logger *slog.Logger, svc *warden.Service, param string) http.Handler {
+func handleSAPermissionsSet(svc *warden.Service, param string) handlerFunc {
 	type request struct {
 		Permission string `json:"permission"`
 	}
@@ -394,31 +341,22 @@ func handleSAPermissionsSet(logger *slog.Logger, svc *warden.Service, param stri
 	if param == "teamId" {
 		set = svc.SetServiceAccountTeamPermission
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		holder, err := pathID(r, param)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		removed, err := set(r.Context(), id, holder, warden.ManagedLevel(req.Permission))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		if removed {
-			encode(w, http.StatusOK, message{"Permission removed"})
-			return
+			return encode(w, http.StatusOK, message{"Permission removed"})
 		}
-		encode(w, http.StatusOK, message{"Permission updated"})
+		return encode(w, http.StatusOK, message{"Permission updated"})
 	})
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -52,7 +51,7 @@ func teamPathID(r *http.Request) (int64, error) {
 }
 
 // handleTeamCreate handles "POST /api/teams".
-func handleTeamCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTeamCreate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
@@ -62,40 +61,37 @@ func handleTeamCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
 		TeamID  int64  `json:"teamId"`
 		UID     string `json:"uid"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err == nil && strings.TrimSpace(req.Name) == "" {
 			err = warden.Errorf(warden.EINVALID, "bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		t, err := svc.CreateTeam(r.Context(), req.Name, req.Email)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusOK, response{Message: "Team created", TeamID: t.ID, UID: t.UID})
-	})
+		return encode(w, http.StatusOK, response{Message: "Team created", TeamID: t.ID, UID: t.UID})
+	}
 }
 
 // handleTeamSearch handles "GET /api/teams/search".
-func handleTeamSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTeamSearch(svc *warden.Service) handlerFunc {
 	type response struct {
 		TotalCount int       `json:"totalCount"`
 		Teams      []teamDTO `json:"teams"`
 		Page       int       `json:"page"`
 		PerPage    int       `json:"perPage"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		page, perPage, offset := paging(r)
 		q := r.URL.Query()
 		list, total, err := svc.SearchTeams(r.Context(), warden.TeamFilter{Query: q.Get("query"), Name: q.Get("name"),
 			Sort: q.Get("sort"), Offset: offset, Limit: perPage})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p := warden.PrincipalFromContext(r.Context())
 		withAC := queryBool(r, "accesscontrol")
@@ -103,65 +99,40 @@ func handleTeamSearch(logger *slog.Logger, svc *warden.Service) http.Handler {
 		for _, t := range list {
 			resp.Teams = append(resp.Teams, newTeamDTO(svc, p, t, withAC))
 		}
-		encode(w, http.StatusOK, resp)
-	})
+		return encode(w, http.StatusOK, resp)
+	}
 }
 
 // handleTeamGet handles "GET /api/teams/{id}".
-func handleTeamGet(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleTeamGet(svc *warden.Service) handlerFunc {
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		t, err := svc.FindTeam(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusOK, newTeamDTO(svc, warden.PrincipalFromContext(r.Context()), t, queryBool(r, "accesscontrol")))
+		return encode(w, http.StatusOK, newTeamDTO(svc, warden.PrincipalFromContext(r.Context()), t, queryBool(r, "accesscontrol")))
 	})
 }
 
 // handleTeamUpdate handles "PUT /api/teams/{id}".
-func handleTeamUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTeamUpdate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.UpdateTeam(r.Context(), id, req.Name, req.Email); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Team updated"})
+		return reply(w, svc.UpdateTeam(r.Context(), id, req.Name, req.Email), "Team updated")
 	})
 }
 
 // handleTeamDelete handles "DELETE /api/teams/{id}".
-func handleTeamDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if err := svc.DeleteTeam(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Team deleted"})
+func handleTeamDelete(svc *warden.Service) handlerFunc {
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return reply(w, svc.DeleteTeam(r.Context(), id), "Team deleted")
 	})
 }
 
@@ -182,17 +153,11 @@ type teamMemberDTO struct {
 }
 
 // handleTeamMembers handles "GET /api/teams/{id}/members".
-func handleTeamMembers(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleTeamMembers(svc *warden.Service) handlerFunc {
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		list, err := svc.TeamMembers(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		out := make([]teamMemberDTO, 0, len(list))
 		for _, m := range list {
@@ -200,100 +165,68 @@ func handleTeamMembers(logger *slog.Logger, svc *warden.Service) http.Handler {
 				UserUID: m.UserUID, Email: m.Email, Name: m.Name, Login: m.Login, AvatarURL: avatarFor(svc, m.Email),
 				Labels: []string{}, Permission: m.Permission})
 		}
-		encode(w, http.StatusOK, out)
+		return encode(w, http.StatusOK, out)
 	})
 }
 
 // handleTeamMemberAdd handles "POST /api/teams/{id}/members".
-func handleTeamMemberAdd(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTeamMemberAdd(svc *warden.Service) handlerFunc {
 	type request struct {
 		UserID int64 `json:"userId"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err == nil && req.UserID == 0 {
 			err = warden.Errorf(warden.EINVALID, "bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.AddTeamMember(r.Context(), id, req.UserID); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Member added to Team"})
+		return reply(w, svc.AddTeamMember(r.Context(), id, req.UserID), "Member added to Team")
 	})
 }
 
 // handleTeamMemberUpdate handles "PUT /api/teams/{id}/members/{userId}".
-func handleTeamMemberUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleTeamMemberUpdate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Permission int `json:"permission"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		userID, err := pathID(r, "userId")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.UpdateTeamMember(r.Context(), id, userID, req.Permission); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Team member updated"})
+		return reply(w, svc.UpdateTeamMember(r.Context(), id, userID, req.Permission), "Team member updated")
 	})
 }
 
 // handleTeamMemberRemove handles "DELETE /api/teams/{id}/members/{userId}".
-func handleTeamMemberRemove(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := teamPathID(r)
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleTeamMemberRemove(svc *warden.Service) handlerFunc {
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
 		userID, err := pathID(r, "userId")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.RemoveTeamMember(r.Context(), id, userID); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Team Member removed"})
+		return reply(w, svc.RemoveTeamMember(r.Context(), id, userID), "Team Member removed")
 	})
 }
 
 // handleUserTeams handles "GET /api/user/teams": the caller's teams in the request's org.
-func handleUserTeams(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleUserTeams(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p := warden.PrincipalFromContext(r.Context())
 		list, err := svc.UserTeams(r.Context(), p.UserID)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		out := make([]teamDTO, 0, len(list))
 		for _, t := range list {
 			out = append(out, newTeamDTO(svc, p, t, false))
 		}
-		encode(w, http.StatusOK, out)
-	})
+		return encode(w, http.StatusOK, out)
+	}
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,27 +55,26 @@ func accessControlMap(p *warden.Principal, scope string) map[string]bool {
 
 // handleUserGet handles "GET /api/user": the caller's profile. A service account gets the
 // synthetic profile Grafana's newest versions answer with.
-func handleUserGet(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleUserGet(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p := warden.PrincipalFromContext(r.Context())
 		if !p.IsUser() {
 			encode(w, http.StatusOK, userProfile{
 				UID: "service-account:" + strconv.FormatInt(p.UserID, 10), Email: p.Login, Name: p.Name,
 				Login: p.Login, OrgID: p.OrgID,
 			})
-			return
+			return nil
 		}
 		u, err := svc.FindUserByID(r.Context(), p.UserID)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		prof := newUserProfile(svc, u)
 		if queryBool(r, "accesscontrol") {
 			prof.AccessControl = accessControlMap(p, warden.ScopeGlobalUser(u.ID))
 		}
-		encode(w, http.StatusOK, prof)
-	})
+		return encode(w, http.StatusOK, prof)
+	}
 }
 
 type userOrgDTO struct {
@@ -85,65 +83,50 @@ type userOrgDTO struct {
 	Role  warden.OrgRole `json:"role"`
 }
 
-func writeUserOrgs(w http.ResponseWriter, r *http.Request, logger *slog.Logger, svc *warden.Service, userID int64) {
+func writeUserOrgs(w http.ResponseWriter, r *http.Request, svc *warden.Service, userID int64) error {
 	orgs, err := svc.UserOrgs(r.Context(), userID)
 	if err != nil {
-		writeError(w, r, logger, err)
-		return
+		return err
 	}
 	out := make([]userOrgDTO, 0, len(orgs))
 	for _, o := range orgs {
 		out = append(out, userOrgDTO{OrgID: o.OrgID, Name: o.Name, Role: o.Role})
 	}
-	encode(w, http.StatusOK, out)
+	return encode(w, http.StatusOK, out)
 }
 
 // handleUserOrgs handles "GET /api/user/orgs".
-func handleUserOrgs(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeUserOrgs(w, r, logger, svc, warden.PrincipalFromContext(r.Context()).UserID)
-	})
+func handleUserOrgs(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return writeUserOrgs(w, r, svc, warden.PrincipalFromContext(r.Context()).UserID)
+	}
 }
 
 // handleUserUsing handles "POST /api/user/using/{id}": switch the caller's current org.
-func handleUserUsing(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		orgID, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if err := svc.SetCurrentOrg(r.Context(), warden.PrincipalFromContext(r.Context()).UserID, orgID); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"Active organization changed"})
+func handleUserUsing(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, orgID int64) error {
+		return reply(w, svc.SetCurrentOrg(r.Context(), warden.PrincipalFromContext(r.Context()).UserID, orgID), "Active organization changed")
 	})
 }
 
 // handleUserPassword handles "PUT /api/user/password".
-func handleUserPassword(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleUserPassword(svc *warden.Service) handlerFunc {
 	type request struct {
 		OldPassword string `json:"oldPassword"`
 		NewPassword string `json:"newPassword"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		p := warden.PrincipalFromContext(r.Context())
-		if err := svc.ChangePassword(r.Context(), p.UserID, req.OldPassword, req.NewPassword); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"User password changed"})
-	})
+		return reply(w, svc.ChangePassword(r.Context(), p.UserID, req.OldPassword, req.NewPassword), "User password changed")
+	}
 }
 
 // handleAdminUserCreate handles "POST /api/admin/users".
-func handleAdminUserCreate(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleAdminUserCreate(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name     string `json:"name"`
 		Email    string `json:"email"`
@@ -156,161 +139,111 @@ func handleAdminUserCreate(logger *slog.Logger, svc *warden.Service) http.Handle
 		UID     string `json:"uid"`
 		Message string `json:"message"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err == nil && req.Password == "" {
 			err = warden.Errorf(warden.EINVALID, "bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		u, err := svc.CreateUser(r.Context(), warden.CreateUserInput{Name: req.Name, Email: req.Email,
 			Login: req.Login, Password: req.Password, OrgID: req.OrgID})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusOK, response{ID: u.ID, UID: u.UID, Message: "User created"})
-	})
+		return encode(w, http.StatusOK, response{ID: u.ID, UID: u.UID, Message: "User created"})
+	}
 }
 
 // handleUserLookup handles "GET /api/users/lookup?loginOrEmail=…".
-func handleUserLookup(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleUserLookup(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		u, err := svc.LookupUser(r.Context(), r.URL.Query().Get("loginOrEmail"))
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		// Grafana answers a reduced profile here: uid empty, isDisabled not filled, no avatar.
 		prof := newUserProfile(svc, u)
 		prof.UID, prof.IsDisabled, prof.AuthLabels, prof.AvatarURL = "", false, nil, ""
-		encode(w, http.StatusOK, prof)
-	})
+		return encode(w, http.StatusOK, prof)
+	}
 }
 
 // handleUserByID handles "GET /api/users/{id}".
-func handleUserByID(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleUserByID(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		u, err := svc.FindUserByID(r.Context(), id)
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		prof := newUserProfile(svc, u)
 		if queryBool(r, "accesscontrol") {
 			prof.AccessControl = accessControlMap(warden.PrincipalFromContext(r.Context()), warden.ScopeGlobalUser(u.ID))
 		}
-		encode(w, http.StatusOK, prof)
+		return encode(w, http.StatusOK, prof)
 	})
 }
 
 // handleUserByIDOrgs handles "GET /api/users/{id}/orgs".
-func handleUserByIDOrgs(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+func handleUserByIDOrgs(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		if _, err := svc.FindUserByID(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		writeUserOrgs(w, r, logger, svc, id)
+		return writeUserOrgs(w, r, svc, id)
 	})
 }
 
 // handleAdminUserPermissions handles "PUT /api/admin/users/{id}/permissions".
-func handleAdminUserPermissions(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleAdminUserPermissions(svc *warden.Service) handlerFunc {
 	type request struct {
 		IsGrafanaAdmin bool `json:"isGrafanaAdmin"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.SetServerAdmin(r.Context(), id, req.IsGrafanaAdmin); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"User permissions updated"})
+		return reply(w, svc.SetServerAdmin(r.Context(), id, req.IsGrafanaAdmin), "User permissions updated")
 	})
 }
 
 // handleAdminUserDisable handles "POST /api/admin/users/{id}/disable" and ".../enable".
-func handleAdminUserDisable(logger *slog.Logger, svc *warden.Service, disable bool) http.Handler {
+func handleAdminUserDisable(svc *warden.Service, disable bool) handlerFunc {
 	done := "User enabled"
 	if disable {
 		done = "User disabled"
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		if err := svc.SetUserDisabled(r.Context(), id, disable); err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		encode(w, http.StatusOK, message{done})
+		return encode(w, http.StatusOK, message{done})
 	})
 }
 
 // handleAdminUserDelete handles "DELETE /api/admin/users/{id}".
-func handleAdminUserDelete(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		if err := svc.DeleteUser(r.Context(), id); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"User deleted"})
+func handleAdminUserDelete(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return reply(w, svc.DeleteUser(r.Context(), id), "User deleted")
 	})
 }
 
 // handleAdminUserPassword handles "PUT /api/admin/users/{id}/password".
-func handleAdminUserPassword(logger *slog.Logger, svc *warden.Service) http.Handler {
+func handleAdminUserPassword(svc *warden.Service) handlerFunc {
 	type request struct {
 		Password string `json:"password"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		req, err := decode[request](w, r, "bad request data")
 		if err == nil && req.Password == "" {
 			err = warden.Errorf(warden.EINVALID, "bad request data")
 		}
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
-		if err := svc.SetUserPassword(r.Context(), id, req.Password); err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		encode(w, http.StatusOK, message{"User password updated"})
+		return reply(w, svc.SetUserPassword(r.Context(), id, req.Password), "User password updated")
 	})
 }
 
@@ -331,20 +264,19 @@ type userSearchHit struct {
 
 // handleUserSearch handles "GET /api/users" (an array) and "GET /api/users/search" (a page
 // object with totalCount).
-func handleUserSearch(logger *slog.Logger, svc *warden.Service, paged bool) http.Handler {
+func handleUserSearch(svc *warden.Service, paged bool) handlerFunc {
 	type response struct {
 		TotalCount int             `json:"totalCount"`
 		Users      []userSearchHit `json:"users"`
 		Page       int             `json:"page"`
 		PerPage    int             `json:"perPage"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		page, perPage, offset := paging(r)
 		list, total, err := svc.SearchUsers(r.Context(), warden.UserFilter{Query: r.URL.Query().Get("query"),
 			Sort: r.URL.Query().Get("sort"), Offset: offset, Limit: perPage})
 		if err != nil {
-			writeError(w, r, logger, err)
-			return
+			return err
 		}
 		now := svc.Now()
 		hits := make([]userSearchHit, 0, len(list))
@@ -354,11 +286,10 @@ func handleUserSearch(logger *slog.Logger, svc *warden.Service, paged bool) http
 				LastSeenAt: u.LastSeenAt, LastSeenAtAge: warden.AgeString(u.LastSeenAt, now), AuthLabels: []string{}})
 		}
 		if !paged {
-			encode(w, http.StatusOK, hits)
-			return
+			return encode(w, http.StatusOK, hits)
 		}
-		encode(w, http.StatusOK, response{TotalCount: total, Users: hits, Page: page, PerPage: perPage})
-	})
+		return encode(w, http.StatusOK, response{TotalCount: total, Users: hits, Page: page, PerPage: perPage})
+	}
 }
 
 type userUpdateRequest struct {
@@ -368,34 +299,24 @@ type userUpdateRequest struct {
 	Theme string `json:"theme"`
 }
 
-func writeUserUpdate(w http.ResponseWriter, r *http.Request, logger *slog.Logger, svc *warden.Service, id int64) {
+func writeUserUpdate(w http.ResponseWriter, r *http.Request, svc *warden.Service, id int64) error {
 	req, err := decode[userUpdateRequest](w, r, "bad request data")
 	if err != nil {
-		writeError(w, r, logger, err)
-		return
+		return err
 	}
-	if err := svc.UpdateUser(r.Context(), id, warden.UserUpdate{Name: req.Name, Email: req.Email, Login: req.Login, Theme: req.Theme}); err != nil {
-		writeError(w, r, logger, err)
-		return
-	}
-	encode(w, http.StatusOK, message{"User updated"})
+	return reply(w, svc.UpdateUser(r.Context(), id, warden.UserUpdate{Name: req.Name, Email: req.Email, Login: req.Login, Theme: req.Theme}), "User updated")
 }
 
 // handleUserUpdate handles "PUT /api/users/{id}" (server admin).
-func handleUserUpdate(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			writeError(w, r, logger, err)
-			return
-		}
-		writeUserUpdate(w, r, logger, svc, id)
+func handleUserUpdate(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return writeUserUpdate(w, r, svc, id)
 	})
 }
 
 // handleUserUpdateSelf handles "PUT /api/user".
-func handleUserUpdateSelf(logger *slog.Logger, svc *warden.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeUserUpdate(w, r, logger, svc, warden.PrincipalFromContext(r.Context()).UserID)
-	})
+func handleUserUpdateSelf(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return writeUserUpdate(w, r, svc, warden.PrincipalFromContext(r.Context()).UserID)
+	}
 }

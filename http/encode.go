@@ -76,11 +76,13 @@ func hasNULEscape(body []byte) bool {
 	}
 }
 
-// encode writes v as JSON with the given status.
-func encode(w http.ResponseWriter, status int, v any) {
+// encode writes v as JSON with the given status. It returns nil, so that a handler can end
+// with it: a failed write means the client is gone, and nobody is left to answer.
+func encode(w http.ResponseWriter, status int, v any) error {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+	return nil
 }
 
 // jsonContentType is shared by every JSON response, sparing an allocation per request; headers
@@ -90,6 +92,15 @@ var jsonContentType = []string{"application/json"}
 // message is Grafana's plain success/error body.
 type message struct {
 	Message string `json:"message"`
+}
+
+// reply ends a handler whose answer is Grafana's plain {"message": msg}: it returns err, or
+// writes msg when err is nil.
+func reply(w http.ResponseWriter, err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	return encode(w, http.StatusOK, message{msg})
 }
 
 // pathID parses a numeric path value; a bad one is 400 "<name> is invalid", as in Grafana.

@@ -229,7 +229,6 @@ type authenticator struct {
 	basicAuth  bool
 	rootURL    *url.URL
 	cookieName string
-	ui         *ui
 }
 
 // principal authenticates r: a service-account token (Bearer, or Basic with user "api_key"),

@@ -1,8 +1,8 @@
 package http
 
 import (
+	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -52,7 +52,7 @@ type access struct {
 type route struct {
 	pattern string
 	access  access
-	handler http.Handler
+	handler handlerFunc
 }
 
 func signedIn() access { return access{} }
@@ -123,14 +123,14 @@ func routes(opts Options, u *ui) []route {
 	logger, svc := opts.Logger, opts.Service
 	saPage := func(action string, scoped bool) access { return pageAccess(sa(action, scoped)) }
 	teamPage := func(action string, scoped bool) access { return pageAccess(teamAccess(action, scoped)) }
-	fwd := handleForward(opts)
+	fwd := plain(handleForward(opts))
 	return []route{
 		// Health, metrics, sign-in.
 		{"GET /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
 		{"HEAD /api/health", access{public: true}, handleHealth(svc, opts.Version, opts.Commit)},
 		{"GET /healthz", access{public: true}, handleHealthz()},
-		{"GET /metrics", access{public: true}, promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})},
-		{"POST /login", access{public: true}, handleLogin(logger, svc, opts, u)},
+		{"GET /metrics", access{public: true}, plain(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))},
+		{"POST /login", access{public: true}, handleLogin(svc, opts, u)},
 		{"GET /login", access{public: true}, u.handleUILoginPage()},
 		{"GET /public/", access{public: true}, handleStatic()},
 		{"GET /avatar/{hash}", access{public: true}, handleAvatar()},
@@ -139,78 +139,78 @@ func routes(opts Options, u *ui) []route {
 		{"GET /api/frontend/settings", signedIn(), handleFrontendSettings(opts)},
 
 		// The signed-in user.
-		{"GET /api/user", signedIn(), handleUserGet(logger, svc)},
-		{"GET /api/user/orgs", signedIn(), usersOnly(handleUserOrgs(logger, svc))},
-		{"POST /api/user/using/{id}", signedIn(), usersOnly(handleUserUsing(logger, svc))},
-		{"PUT /api/user/password", signedIn(), usersOnly(handleUserPassword(logger, svc))},
-		{"PUT /api/user", signedIn(), usersOnly(handleUserUpdateSelf(logger, svc))},
+		{"GET /api/user", signedIn(), handleUserGet(svc)},
+		{"GET /api/user/orgs", signedIn(), usersOnly(handleUserOrgs(svc))},
+		{"POST /api/user/using/{id}", signedIn(), usersOnly(handleUserUsing(svc))},
+		{"PUT /api/user/password", signedIn(), usersOnly(handleUserPassword(svc))},
+		{"PUT /api/user", signedIn(), usersOnly(handleUserUpdateSelf(svc))},
 
 		// Server-admin user management.
-		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(logger, svc)},
-		{"PUT /api/admin/users/{id}/password", globalUser(warden.ActionUsersPasswordWrite), handleAdminUserPassword(logger, svc)},
-		{"PUT /api/admin/users/{id}/permissions", serverAdminOnly(globalUser(warden.ActionUsersPermissionsWrite)), handleAdminUserPermissions(logger, svc)},
-		{"POST /api/admin/users/{id}/disable", globalUser(warden.ActionUsersDisable), handleAdminUserDisable(logger, svc, true)},
-		{"POST /api/admin/users/{id}/enable", globalUser(warden.ActionUsersEnable), handleAdminUserDisable(logger, svc, false)},
-		{"DELETE /api/admin/users/{id}", globalUser(warden.ActionUsersDelete), handleAdminUserDelete(logger, svc)},
-		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(logger, svc)},
-		{"GET /api/users", needScoped(warden.ActionUsersRead, nil), handleUserSearch(logger, svc, false)},
-		{"GET /api/users/search", needScoped(warden.ActionUsersRead, nil), handleUserSearch(logger, svc, true)},
-		{"GET /api/users/{id}", globalUser(warden.ActionUsersRead), handleUserByID(logger, svc)},
-		{"PUT /api/users/{id}", globalUser(warden.ActionUsersWrite), handleUserUpdate(logger, svc)},
-		{"GET /api/users/{id}/orgs", globalUser(warden.ActionUsersRead), handleUserByIDOrgs(logger, svc)},
+		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(svc)},
+		{"PUT /api/admin/users/{id}/password", globalUser(warden.ActionUsersPasswordWrite), handleAdminUserPassword(svc)},
+		{"PUT /api/admin/users/{id}/permissions", serverAdminOnly(globalUser(warden.ActionUsersPermissionsWrite)), handleAdminUserPermissions(svc)},
+		{"POST /api/admin/users/{id}/disable", globalUser(warden.ActionUsersDisable), handleAdminUserDisable(svc, true)},
+		{"POST /api/admin/users/{id}/enable", globalUser(warden.ActionUsersEnable), handleAdminUserDisable(svc, false)},
+		{"DELETE /api/admin/users/{id}", globalUser(warden.ActionUsersDelete), handleAdminUserDelete(svc)},
+		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(svc)},
+		{"GET /api/users", needScoped(warden.ActionUsersRead, nil), handleUserSearch(svc, false)},
+		{"GET /api/users/search", needScoped(warden.ActionUsersRead, nil), handleUserSearch(svc, true)},
+		{"GET /api/users/{id}", globalUser(warden.ActionUsersRead), handleUserByID(svc)},
+		{"PUT /api/users/{id}", globalUser(warden.ActionUsersWrite), handleUserUpdate(svc)},
+		{"GET /api/users/{id}/orgs", globalUser(warden.ActionUsersRead), handleUserByIDOrgs(svc)},
 
 		// Orgs.
-		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(logger, svc)},
-		{"PUT /api/org", need(warden.ActionOrgsWrite), handleOrgUpdate(logger, svc, false)},
-		{"PUT /api/org/address", need(warden.ActionOrgsWrite), handleOrgAddress(logger, svc, false)},
-		{"POST /api/orgs", access{action: warden.ActionOrgsCreate, global: true}, handleOrgCreate(logger, svc)},
-		{"GET /api/orgs", access{action: warden.ActionOrgsRead, global: true}, handleOrgSearch(logger, svc)},
-		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(logger, svc)},
-		{"PUT /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsWrite)), handleOrgUpdate(logger, svc, true)},
-		{"PUT /api/orgs/{orgId}/address", inOrg(need(warden.ActionOrgsWrite)), handleOrgAddress(logger, svc, true)},
-		{"DELETE /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsDelete)), handleOrgDelete(logger, svc)},
+		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(svc)},
+		{"PUT /api/org", need(warden.ActionOrgsWrite), handleOrgUpdate(svc, false)},
+		{"PUT /api/org/address", need(warden.ActionOrgsWrite), handleOrgAddress(svc, false)},
+		{"POST /api/orgs", access{action: warden.ActionOrgsCreate, global: true}, handleOrgCreate(svc)},
+		{"GET /api/orgs", access{action: warden.ActionOrgsRead, global: true}, handleOrgSearch(svc)},
+		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(svc)},
+		{"PUT /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsWrite)), handleOrgUpdate(svc, true)},
+		{"PUT /api/orgs/{orgId}/address", inOrg(need(warden.ActionOrgsWrite)), handleOrgAddress(svc, true)},
+		{"DELETE /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsDelete)), handleOrgDelete(svc)},
 
 		// Org membership.
-		{"GET /api/org/users", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUsers(logger, svc, false)},
-		{"GET /api/org/users/search", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUserSearch(logger, svc, false)},
+		{"GET /api/org/users", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUsers(svc, false)},
+		{"GET /api/org/users/search", needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll)), handleOrgUserSearch(svc, false)},
 		{"GET /api/org/users/lookup", access{action: warden.ActionOrgUsersRead, scope: fixedScope(warden.ScopeUsersAll),
 			alsoAllow: []string{warden.ActionTeamsPermissionsWrite, "folders.permissions:write", "dashboards.permissions:write"}},
-			handleOrgUserLookup(logger, svc)},
-		{"POST /api/org/users", needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll)), handleOrgUserAddCurrent(logger, svc)},
-		{"PATCH /api/org/users/{userId}", orgUser(warden.ActionOrgUsersWrite), handleOrgUserUpdate(logger, svc, false)},
-		{"DELETE /api/org/users/{userId}", orgUser(warden.ActionOrgUsersRemove), handleOrgUserRemoveCurrent(logger, svc)},
-		{"GET /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(logger, svc, true)},
-		{"GET /api/orgs/{orgId}/users/search", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUserSearch(logger, svc, true)},
-		{"POST /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), handleOrgUserAdd(logger, svc)},
-		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersWrite)), handleOrgUserUpdate(logger, svc, true)},
-		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersRemove)), handleOrgUserRemove(logger, svc)},
+			handleOrgUserLookup(svc)},
+		{"POST /api/org/users", needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll)), handleOrgUserAddCurrent(svc)},
+		{"PATCH /api/org/users/{userId}", orgUser(warden.ActionOrgUsersWrite), handleOrgUserUpdate(svc, false)},
+		{"DELETE /api/org/users/{userId}", orgUser(warden.ActionOrgUsersRemove), handleOrgUserRemoveCurrent(svc)},
+		{"GET /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(svc, true)},
+		{"GET /api/orgs/{orgId}/users/search", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUserSearch(svc, true)},
+		{"POST /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), handleOrgUserAdd(svc)},
+		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersWrite)), handleOrgUserUpdate(svc, true)},
+		{"DELETE /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersRemove)), handleOrgUserRemove(svc)},
 
 		// Service accounts and their tokens.
-		{"POST /api/serviceaccounts", sa(warden.ActionSACreate, false), handleServiceAccountCreate(logger, svc)},
-		{"POST /api/serviceaccounts/{$}", sa(warden.ActionSACreate, false), handleServiceAccountCreate(logger, svc)},
-		{"GET /api/serviceaccounts/search", sa(warden.ActionSARead, false), handleServiceAccountSearch(logger, svc)},
-		{"GET /api/serviceaccounts/{id}", sa(warden.ActionSARead, true), handleServiceAccountGet(logger, svc)},
-		{"PATCH /api/serviceaccounts/{id}", sa(warden.ActionSAWrite, true), handleServiceAccountUpdate(logger, svc)},
-		{"DELETE /api/serviceaccounts/{id}", sa(warden.ActionSADelete, true), handleServiceAccountDelete(logger, svc)},
-		{"GET /api/serviceaccounts/{id}/tokens", sa(warden.ActionSARead, true), handleTokenList(logger, svc)},
-		{"POST /api/serviceaccounts/{id}/tokens", sa(warden.ActionSAWrite, true), handleTokenIssue(logger, svc)},
-		{"DELETE /api/serviceaccounts/{id}/tokens/{tokenId}", sa(warden.ActionSAWrite, true), handleTokenDelete(logger, svc)},
+		{"POST /api/serviceaccounts", sa(warden.ActionSACreate, false), handleServiceAccountCreate(svc)},
+		{"POST /api/serviceaccounts/{$}", sa(warden.ActionSACreate, false), handleServiceAccountCreate(svc)},
+		{"GET /api/serviceaccounts/search", sa(warden.ActionSARead, false), handleServiceAccountSearch(svc)},
+		{"GET /api/serviceaccounts/{id}", sa(warden.ActionSARead, true), handleServiceAccountGet(svc)},
+		{"PATCH /api/serviceaccounts/{id}", sa(warden.ActionSAWrite, true), handleServiceAccountUpdate(svc)},
+		{"DELETE /api/serviceaccounts/{id}", sa(warden.ActionSADelete, true), handleServiceAccountDelete(svc)},
+		{"GET /api/serviceaccounts/{id}/tokens", sa(warden.ActionSARead, true), handleTokenList(svc)},
+		{"POST /api/serviceaccounts/{id}/tokens", sa(warden.ActionSAWrite, true), handleTokenIssue(svc)},
+		{"DELETE /api/serviceaccounts/{id}/tokens/{tokenId}", sa(warden.ActionSAWrite, true), handleTokenDelete(svc)},
 		{"GET /api/access-control/serviceaccounts/description", sa(warden.ActionSAPermissionsRead, false), handleSAPermissionsDescription()},
-		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(logger, svc)},
-		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(logger, svc, "userId")},
-		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(logger, svc, "teamId")},
+		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(svc)},
+		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(svc, "userId")},
+		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(svc, "teamId")},
 
 		// Teams.
-		{"POST /api/teams", teamAccess(warden.ActionTeamsCreate, false), handleTeamCreate(logger, svc)},
-		{"GET /api/teams/search", teamAccess(warden.ActionTeamsRead, false), handleTeamSearch(logger, svc)},
-		{"GET /api/teams/{id}", teamAccess(warden.ActionTeamsRead, true), handleTeamGet(logger, svc)},
-		{"PUT /api/teams/{id}", teamAccess(warden.ActionTeamsWrite, true), handleTeamUpdate(logger, svc)},
-		{"DELETE /api/teams/{id}", teamAccess(warden.ActionTeamsDelete, true), handleTeamDelete(logger, svc)},
-		{"GET /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsRead, true), handleTeamMembers(logger, svc)},
-		{"POST /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberAdd(logger, svc)},
-		{"PUT /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberUpdate(logger, svc)},
-		{"DELETE /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberRemove(logger, svc)},
-		{"GET /api/user/teams", signedIn(), usersOnly(handleUserTeams(logger, svc))},
+		{"POST /api/teams", teamAccess(warden.ActionTeamsCreate, false), handleTeamCreate(svc)},
+		{"GET /api/teams/search", teamAccess(warden.ActionTeamsRead, false), handleTeamSearch(svc)},
+		{"GET /api/teams/{id}", teamAccess(warden.ActionTeamsRead, true), handleTeamGet(svc)},
+		{"PUT /api/teams/{id}", teamAccess(warden.ActionTeamsWrite, true), handleTeamUpdate(svc)},
+		{"DELETE /api/teams/{id}", teamAccess(warden.ActionTeamsDelete, true), handleTeamDelete(svc)},
+		{"GET /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsRead, true), handleTeamMembers(svc)},
+		{"POST /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberAdd(svc)},
+		{"PUT /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberUpdate(svc)},
+		{"DELETE /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberRemove(svc)},
+		{"GET /api/user/teams", signedIn(), usersOnly(handleUserTeams(svc))},
 
 		// The web UI: the same service calls, the same permissions.
 		{"GET /{$}", pageAccess(signedIn()), u.handleUIHome()},
@@ -240,10 +240,10 @@ func routes(opts Options, u *ui) []route {
 		// Forward auth for reverse proxies, and token introspection (docs/authz.md).
 		{"GET /api/authz/forward", forwardAccess, fwd},
 		{"GET /api/authz/forward/{path...}", forwardAccess, fwd},
-		{"POST /api/authz/introspect", signedIn(), handleIntrospect(logger, svc)},
+		{"POST /api/authz/introspect", signedIn(), handleIntrospect(svc)},
 
 		// The audit log (server admins).
-		{"GET /api/audit", serverAdminOnly(signedIn()), handleAuditSearch(logger, svc)},
+		{"GET /api/audit", serverAdminOnly(signedIn()), handleAuditSearch(svc)},
 
 		// Access control.
 		{"GET /api/access-control/user/permissions", signedIn(), handleUserPermissions()},
@@ -254,21 +254,23 @@ func routes(opts Options, u *ui) []route {
 // addRoutes registers the route table on mux, each route behind its access guard, plus the
 // JSON 404 for unknown API paths.
 func addRoutes(mux *http.ServeMux, opts Options) {
-	var root *url.URL
-	if opts.RootURL != nil {
-		root = opts.RootURL
-	}
 	u := newUI(opts)
 	auth := &authenticator{logger: opts.Logger, svc: opts.Service, basicAuth: opts.BasicAuth,
-		rootURL: root, cookieName: SessionCookie, ui: u}
+		rootURL: opts.RootURL, cookieName: SessionCookie}
+	apiFail := apiErrors(opts.Logger, u)
 	for _, rt := range routes(opts, u) {
 		if rt.access.serviceAccount && !opts.Service.ServiceAccountsEnabled() {
 			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
 		}
-		mux.Handle(rt.pattern, guard(auth, rt.access, rt.handler))
+		fail := apiFail
+		if rt.access.ui {
+			fail = u.fail
+		}
+		h := guard(auth, rt.access, rt.handler, fail)
+		mux.Handle(rt.pattern, h)
 		if rt.access.anyMethod {
 			_, path, _ := strings.Cut(rt.pattern, " ")
-			mux.Handle(path, guard(auth, rt.access, rt.handler))
+			mux.Handle(path, h)
 		}
 	}
 	// Unknown API routes, and known paths with another method, answer Grafana's JSON 404
@@ -278,176 +280,175 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 	}))
 }
 
-// guard authenticates the caller and checks the route's permission before the handler runs.
-func guard(auth *authenticator, a access, next http.Handler) http.Handler {
-	if a.public || a.tokenOnly {
-		return next
-	}
-	if a.ui {
-		return guardPage(auth, a, next)
+// guard runs a route: it authenticates the caller and checks the route's permission, then
+// calls the handler. Every error on the way, the handler's included, is answered by fail.
+func guard(auth *authenticator, a access, h handlerFunc, fail errorWriter) http.Handler {
+	admit := auth.admit
+	switch {
+	case a.public || a.tokenOnly:
+		admit = nil
+	case a.ui:
+		admit = auth.admitPage
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := auth.principal(r)
-		if err != nil {
-			writeAuthError(w, r, auth.logger, err)
-			return
-		}
-		if p == nil {
-			writeAuthError(w, r, auth.logger, warden.ErrUnauthorized)
-			return
-		}
-		authorize(auth, a, p, next, w, r, func(err error) { writeError(w, r, auth.logger, err) },
-			func(action string) { writeAccessDenied(w, r, action) })
-	})
-}
-
-// guardPage guards a browser page: signed-out visitors go to the sign-in page and come back;
-// form posts must carry the CSRF token; denials and errors are pages, not JSON.
-func guardPage(auth *authenticator, a access, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := auth.principal(r)
-		if err != nil && warden.ErrorCode(err) != warden.EUNAUTHORIZED {
-			auth.ui.renderError(w, r, err)
-			return
-		}
-		if p == nil {
-			if err != nil {
-				// A dead session cookie (expired, signed out elsewhere, password changed) is
-				// dropped, so the sign-in form's CSRF token is not tied to it.
-				http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-					HttpOnly: true, SameSite: http.SameSiteLaxMode})
-			}
-			if r.Method != http.MethodGet {
-				redirect(w, r, "/login")
-				return
-			}
-			http.Redirect(w, r, "/login?redirectTo="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
-			return
-		}
-		if r.Method == http.MethodPost && !validCSRF(r) {
-			auth.ui.renderError(w, r, warden.Errorf(warden.EFORBIDDEN, "This form has expired. Reload the page and try again."))
-			return
-		}
-		ctx := warden.NewContextWithPrincipal(r.Context(), p)
-		authorize(auth, a, p, next, w, r.WithContext(ctx), func(err error) { auth.ui.renderError(w, r.WithContext(ctx), err) },
-			func(action string) {
-				auth.ui.renderError(w, r.WithContext(ctx), warden.Errorf(warden.EFORBIDDEN,
-					"You need additional permissions to open this page (%s).", action))
-			})
-	})
-}
-
-// authorize runs the route's permission check for principal p and calls next when it passes.
-// A refused state change is recorded in the audit log.
-func authorize(auth *authenticator, a access, p *warden.Principal, next http.Handler, w http.ResponseWriter, r *http.Request,
-	fail func(error), deny func(action string)) {
-	if !isSafeMethod(r.Method) {
-		fail, deny = auditDenials(auth, p, r, fail, deny)
-	}
-	{
 		var err error
-		// Cookie-authenticated writes must come from Warden's own pages (CVE-2022-21703).
-		if ri := infoFrom(r); ri != nil {
-			ri.callerID = string(p.Kind) + ":" + strconv.FormatInt(p.UserID, 10)
+		if admit != nil {
+			r, err = admit(w, r, a)
 		}
-		if p.AuthMethod == "session" && !isSafeMethod(r.Method) && !auth.sameOrigin(r) {
-			fail(warden.Errorf(warden.EFORBIDDEN, "origin not allowed"))
-			return
+		if err == nil {
+			err = h(w, r)
 		}
-		if a.orgParam != "" {
-			orgID, err := strconv.ParseInt(r.PathValue(a.orgParam), 10, 64)
-			if err != nil || orgID <= 0 {
-				deny(a.action)
-				return
-			}
-			if p, err = auth.svc.InOrg(r.Context(), p, orgID); err != nil {
-				fail(err)
-				return
-			}
+		if err != nil {
+			fail(w, r, err)
 		}
-		if (a.serviceAccount || a.team) && r.PathValue("id") != "" {
-			// Resolve a UID in the caller's org before the scope is computed from the id.
-			ctx := warden.NewContextWithPrincipal(r.Context(), p)
-			resolve := auth.svc.ResolveServiceAccountID
-			if a.team {
-				resolve = auth.svc.ResolveTeamID
-			}
-			id, err := resolve(ctx, r.PathValue("id"))
-			if err != nil {
-				fail(err)
-				return
-			}
-			r.SetPathValue("id", strconv.FormatInt(id, 10))
-		}
-		if a.userParam != "" {
-			id, err := auth.svc.ResolveUserID(r.Context(), r.PathValue(a.userParam))
-			if err != nil {
-				fail(err)
-				return
-			}
-			r.SetPathValue(a.userParam, strconv.FormatInt(id, 10))
-		}
-		if a.global {
-			gp := *p
-			gp.Permissions = warden.NewPermissions(warden.BasicRolePermissions("", p.IsUser() && p.IsServerAdmin))
-			p = &gp
-		}
-		if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
-			fail(warden.Errorf(warden.EFORBIDDEN, "Permission denied"))
-			return
-		}
-		if a.action != "" {
-			scope := ""
-			if a.scope != nil {
-				if scope, err = a.scope(r); err != nil {
-					fail(err)
-					return
-				}
-			}
-			if !p.Permissions.Evaluate(a.action, scope) && !anyHeld(p.Permissions, a.alsoAllow) {
-				deny(a.action)
-				return
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)))
-	}
+	})
 }
 
-// auditDenials wraps a route's deny and fail answers so that each refusal for lack of
-// permission (403) is also written to the audit log as outcome "denied".
-func auditDenials(auth *authenticator, p *warden.Principal, r *http.Request, fail func(error), deny func(string)) (func(error), func(string)) {
-	record := func(required string) {
-		ctx := warden.NewContextWithPrincipal(r.Context(), p)
-		target := r.Method + " " + r.URL.Path
-		if len(target) > 200 {
-			target = strings.ToValidUTF8(target[:200], "") + "…"
+// admit lets an API caller through to a route: it returns the request carrying the caller's
+// principal, or the error that refuses it.
+func (auth *authenticator) admit(_ http.ResponseWriter, r *http.Request, a access) (*http.Request, error) {
+	p, err := auth.principal(r)
+	if err != nil {
+		return r, &authError{err}
+	}
+	if p == nil {
+		return r, &authError{warden.ErrUnauthorized}
+	}
+	return auth.authorize(a, p, r)
+}
+
+// admitPage lets a browser through to a page: signed-out visitors go to the sign-in page and
+// come back; form posts must carry the CSRF token.
+func (auth *authenticator) admitPage(w http.ResponseWriter, r *http.Request, a access) (*http.Request, error) {
+	p, err := auth.principal(r)
+	if err != nil && warden.ErrorCode(err) != warden.EUNAUTHORIZED {
+		return r, err
+	}
+	if p == nil {
+		if err != nil {
+			// A dead session cookie (expired, signed out elsewhere, password changed) is
+			// dropped, so the sign-in form's CSRF token is not tied to it.
+			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		}
-		d := warden.Denial{Route: r.Pattern, TargetID: target, Detail: required}
-		if _, err := auth.svc.RecordDenied(ctx, d); err != nil {
-			auth.logger.Error("record denied request", "err", err, "route", target)
+		return r, errSignInRequired
+	}
+	if r.Method == http.MethodPost && !validCSRF(r) {
+		return r, warden.Errorf(warden.EFORBIDDEN, "This form has expired. Reload the page and try again.")
+	}
+	return auth.authorize(a, p, r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)))
+}
+
+// authorize runs the route's permission check for principal p. It returns the request the
+// handler gets, carrying the principal, or the error that refuses it; a refused state change
+// is recorded in the audit log.
+func (auth *authenticator) authorize(a access, p *warden.Principal, r *http.Request) (*http.Request, error) {
+	p, err := auth.check(a, p, r)
+	if err != nil {
+		if !isSafeMethod(r.Method) {
+			auth.recordDenial(p, r, err)
+		}
+		return r, err
+	}
+	return r.WithContext(warden.NewContextWithPrincipal(r.Context(), p)), nil
+}
+
+// check decides whether p may call the route: it resolves the path's ids (a UID becomes the
+// id the scope is computed from) and returns the principal the handler acts as.
+func (auth *authenticator) check(a access, p *warden.Principal, r *http.Request) (*warden.Principal, error) {
+	// Cookie-authenticated writes must come from Warden's own pages (CVE-2022-21703).
+	if ri := infoFrom(r); ri != nil {
+		ri.callerID = string(p.Kind) + ":" + strconv.FormatInt(p.UserID, 10)
+	}
+	if p.AuthMethod == "session" && !isSafeMethod(r.Method) && !auth.sameOrigin(r) {
+		return p, warden.Errorf(warden.EFORBIDDEN, "origin not allowed")
+	}
+	if a.orgParam != "" {
+		orgID, err := strconv.ParseInt(r.PathValue(a.orgParam), 10, 64)
+		if err != nil || orgID <= 0 {
+			return p, &accessDeniedError{a.action}
+		}
+		if p, err = auth.svc.InOrg(r.Context(), p, orgID); err != nil {
+			return p, err
 		}
 	}
-	return func(err error) {
-			if warden.ErrorCode(err) == warden.EFORBIDDEN {
-				record(warden.ErrorMessage(err))
-			}
-			fail(err)
-		}, func(action string) {
-			record("requires " + action)
-			deny(action)
+	if (a.serviceAccount || a.team) && r.PathValue("id") != "" {
+		// Resolve a UID in the caller's org before the scope is computed from the id.
+		ctx := warden.NewContextWithPrincipal(r.Context(), p)
+		resolve := auth.svc.ResolveServiceAccountID
+		if a.team {
+			resolve = auth.svc.ResolveTeamID
 		}
+		id, err := resolve(ctx, r.PathValue("id"))
+		if err != nil {
+			return p, err
+		}
+		r.SetPathValue("id", strconv.FormatInt(id, 10))
+	}
+	if a.userParam != "" {
+		id, err := auth.svc.ResolveUserID(r.Context(), r.PathValue(a.userParam))
+		if err != nil {
+			return p, err
+		}
+		r.SetPathValue(a.userParam, strconv.FormatInt(id, 10))
+	}
+	if a.global {
+		gp := *p
+		gp.Permissions = warden.NewPermissions(warden.BasicRolePermissions("", p.IsUser() && p.IsServerAdmin))
+		p = &gp
+	}
+	if a.serverAdmin && !(p.IsUser() && p.IsServerAdmin) {
+		return p, warden.Errorf(warden.EFORBIDDEN, "Permission denied")
+	}
+	if a.action != "" {
+		scope := ""
+		if a.scope != nil {
+			var err error
+			if scope, err = a.scope(r); err != nil {
+				return p, err
+			}
+		}
+		if !p.Permissions.Evaluate(a.action, scope) && !anyHeld(p.Permissions, a.alsoAllow) {
+			return p, &accessDeniedError{a.action}
+		}
+	}
+	return p, nil
+}
+
+// recordDenial writes a refusal for lack of permission (403) to the audit log as outcome
+// "denied"; other errors are not denials.
+func (auth *authenticator) recordDenial(p *warden.Principal, r *http.Request, err error) {
+	var detail string
+	var denied *accessDeniedError
+	switch {
+	case errors.As(err, &denied):
+		detail = "requires " + denied.action
+	case warden.ErrorCode(err) == warden.EFORBIDDEN:
+		detail = warden.ErrorMessage(err)
+	default:
+		return
+	}
+	ctx := warden.NewContextWithPrincipal(r.Context(), p)
+	target := r.Method + " " + r.URL.Path
+	if len(target) > 200 {
+		target = strings.ToValidUTF8(target[:200], "") + "…"
+	}
+	d := warden.Denial{Route: r.Pattern, TargetID: target, Detail: detail}
+	if _, err := auth.svc.RecordDenied(ctx, d); err != nil {
+		auth.logger.Error("record denied request", "err", err, "route", target)
+	}
 }
 
 // usersOnly answers 304 with no body to identities that are not human users, as Grafana's
 // newest /api/user/* endpoints do.
-func usersOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func usersOnly(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if !warden.PrincipalFromContext(r.Context()).IsUser() {
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return nil
 		}
-		next.ServeHTTP(w, r)
-	})
+		return next(w, r)
+	}
 }
 
 // anyHeld reports whether perms hold any of actions, with any scope.

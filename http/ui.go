@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -136,11 +137,10 @@ func securityHeaders(w http.ResponseWriter) {
 
 // render writes a page. Pages are rendered to a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
-func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
+func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) error {
 	t, ok := u.pages[name]
 	if !ok {
-		writeError(w, r, u.logger, fmt.Errorf("no template %q", name))
-		return
+		return fmt.Errorf("no template %q", name)
 	}
 	p := warden.PrincipalFromContext(r.Context())
 	pg.Principal = p
@@ -153,14 +153,14 @@ func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name str
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", pg); err != nil {
-		writeError(w, r, u.logger, fmt.Errorf("render %s: %w", name, err))
-		return
+		return fmt.Errorf("render %s: %w", name, err)
 	}
 	securityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // renderError shows an error page for a failed UI request.
@@ -171,7 +171,47 @@ func (u *ui) renderError(w http.ResponseWriter, r *http.Request, err error) {
 		u.logger.ErrorContext(r.Context(), "ui request failed", "request_id", requestID(r), "route", r.Pattern, "err", err)
 		msg = "Something went wrong on our side. Try again; if it keeps happening, tell your administrator (request " + requestID(r) + ")."
 	}
-	u.render(w, r, status, "error.html", page{Title: http.StatusText(status), Error: msg})
+	if err := u.render(w, r, status, "error.html", page{Title: http.StatusText(status), Error: msg}); err != nil {
+		writeError(w, r, u.logger, err) // the error page itself failed: Grafana's JSON 500
+	}
+}
+
+// fail is the error writer of the web UI. A page asked for without a session goes to the
+// sign-in page and comes back; a form's mistake goes back to the form's page as a one-time
+// message; anything else is an error page.
+func (u *ui) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var denied *accessDeniedError
+	var form *formError
+	switch {
+	case errors.Is(err, errSignInRequired):
+		if r.Method != http.MethodGet {
+			redirect(w, r, "/login")
+			return
+		}
+		http.Redirect(w, r, "/login?redirectTo="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+	case errors.As(err, &denied):
+		u.renderError(w, r, warden.Errorf(warden.EFORBIDDEN, "You need additional permissions to open this page (%s).", denied.action))
+	case errors.As(err, &form) && (form.err == nil || forThePerson(form.err)):
+		msg := form.msg
+		if msg == "" {
+			msg = plainError(form.err)
+		}
+		setFlash(w, msg)
+		redirect(w, r, form.page)
+	default:
+		u.renderError(w, r, err)
+	}
+}
+
+// forThePerson reports whether a form's error is one the person can act on: a refusal (below
+// 500), or one of the server errors Grafana words for its user, such as "Failed to remove user
+// from organization". An unexpected failure shows the error page instead.
+func forThePerson(err error) bool {
+	if errorStatus(err) < 500 {
+		return true
+	}
+	var e *warden.Error
+	return errors.As(err, &e) && e.Code == warden.EINTERNAL && e.Message != "" && e.Err == nil
 }
 
 // csrfToken returns the token forms must carry. With a session it is derived from the session
@@ -237,26 +277,35 @@ func takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return msg
 }
 
-// redirect answers a form post with 303 See Other, so Reload never repeats the post.
-func redirect(w http.ResponseWriter, r *http.Request, to string) {
+// redirect answers a form post with 303 See Other, so Reload never repeats the post. It
+// returns nil, so that a handler can end with it.
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// redirectWith redirects with a one-time message for the next page.
+func redirectWith(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	setFlash(w, flash)
+	return redirect(w, r, to)
 }
 
 // handleStatic serves the embedded CSS and JavaScript.
-func handleStatic() http.Handler {
+func handleStatic() handlerFunc {
 	sub, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/public/", http.FileServerFS(sub))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
-	})
+		return nil
+	}
 }
 
 // handleAvatar serves a small generated avatar for /avatar/<hash>: a coloured disc derived from
 // the hash. Warden never loads images from other sites.
-func handleAvatar() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func handleAvatar() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		h := r.PathValue("hash")
 		sum := sha256.Sum256([]byte(h))
 		hue := int(sum[0])*360/256 + 0
@@ -267,5 +316,6 @@ func handleAvatar() http.Handler {
 		fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32">`+
 			`<circle cx="16" cy="16" r="16" fill="hsl(%d,45%%,55%%)"/><circle cx="16" cy="13" r="5.5" fill="rgba(255,255,255,.85)"/>`+
 			`<path d="M6 27c2-5.5 6-8 10-8s8 2.5 10 8" fill="rgba(255,255,255,.85)"/></svg>`, hue)
-	})
+		return nil
+	}
 }

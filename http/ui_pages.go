@@ -15,16 +15,15 @@ import (
 )
 
 // handleUILoginPage handles "GET /login": the sign-in form.
-func (u *ui) handleUILoginPage() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (u *ui) handleUILoginPage() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if p, _ := u.currentUser(r); p != nil {
-			redirect(w, r, safeTarget(r.URL.Query().Get("redirectTo")))
-			return
+			return redirect(w, r, safeTarget(r.URL.Query().Get("redirectTo")))
 		}
 		token := ensureCSRFCookie(w, r, secureCookie(r, u.opts))
-		u.render(w, r, http.StatusOK, "login.html", page{Title: "Sign in", CSRF: token,
+		return u.render(w, r, http.StatusOK, "login.html", page{Title: "Sign in", CSRF: token,
 			Data: map[string]string{"RedirectTo": safeTarget(r.URL.Query().Get("redirectTo"))}})
-	})
+	}
 }
 
 // currentUser returns the signed-in user of a request, if any (for pages that also work
@@ -49,61 +48,56 @@ func safeTarget(target string) string {
 	return target
 }
 
-// handleUILoginForm handles a form-encoded "POST /login" from the sign-in page.
-func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) {
+// handleUILoginForm handles a form-encoded "POST /login" from the sign-in page. Its answer is
+// always a page: the form again with what went wrong, or the page the user was going to.
+func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) error {
 	target := safeTarget(r.PostFormValue("redirectTo"))
-	fail := func(status int, msg string) {
+	again := func(status int, msg string) error {
 		token := ensureCSRFCookie(w, r, secureCookie(r, u.opts))
-		u.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg,
+		return u.render(w, r, status, "login.html", page{Title: "Sign in", CSRF: token, Error: msg,
 			Data: map[string]string{"RedirectTo": target, "User": r.PostFormValue("user")}})
 	}
 	if !validLoginCSRF(r) {
-		fail(http.StatusForbidden, "Your sign-in form expired. Please try again.")
-		return
+		return again(http.StatusForbidden, "Your sign-in form expired. Please try again.")
 	}
 	user, pass := r.PostFormValue("user"), r.PostFormValue("password")
 	if user == "" || pass == "" {
-		fail(http.StatusBadRequest, "Enter your email or username and your password.")
-		return
+		return again(http.StatusBadRequest, "Enter your email or username and your password.")
 	}
 	_, token, err := u.svc.Login(r.Context(), user, pass, r.UserAgent())
-	if err != nil {
-		switch warden.ErrorCode(err) {
-		case warden.EUNAUTHORIZED:
-			msg := "Invalid username or password."
-			var e *warden.Error
-			if errors.As(err, &e) && e.MessageID == "identity.disabled" {
-				msg = "This account is disabled. Ask an administrator to enable it."
-			}
-			fail(http.StatusUnauthorized, msg)
-		case warden.ETOOMANY:
-			fail(http.StatusTooManyRequests, "Too many failed sign-ins from your address. Wait a few minutes and try again.")
-		default:
-			u.renderError(w, r, err)
+	switch warden.ErrorCode(err) {
+	case "":
+	case warden.EUNAUTHORIZED:
+		msg := "Invalid username or password."
+		var e *warden.Error
+		if errors.As(err, &e) && e.MessageID == "identity.disabled" {
+			msg = "This account is disabled. Ask an administrator to enable it."
 		}
-		return
+		return again(http.StatusUnauthorized, msg)
+	case warden.ETOOMANY:
+		return again(http.StatusTooManyRequests, "Too many failed sign-ins from your address. Wait a few minutes and try again.")
+	default:
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(u.opts.SessionLifetime / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, u.opts)})
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1})
-	redirect(w, r, target)
+	return redirect(w, r, target)
 }
 
 // handleUIHome handles "GET /{$}".
-func (u *ui) handleUIHome() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (u *ui) handleUIHome() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p := warden.PrincipalFromContext(r.Context())
 		if navFor(p, u.svc.ServiceAccountsEnabled()).ServiceAccounts {
-			redirect(w, r, "/org/serviceaccounts")
-			return
+			return redirect(w, r, "/org/serviceaccounts")
 		}
 		orgs, err := u.svc.UserOrgs(r.Context(), p.UserID)
 		if err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
-		u.render(w, r, http.StatusOK, "home.html", page{Title: "Home", Data: orgs})
-	})
+		return u.render(w, r, http.StatusOK, "home.html", page{Title: "Home", Data: orgs})
+	}
 }
 
 // ---- service accounts ----
@@ -126,8 +120,8 @@ type saListData struct {
 const uiPerPage = 30
 
 // handleUISAList handles "GET /org/serviceaccounts".
-func (u *ui) handleUISAList() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (u *ui) handleUISAList() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p := warden.PrincipalFromContext(r.Context())
 		q := r.URL.Query()
 		d := saListData{Query: strings.TrimSpace(q.Get("query")), Filter: q.Get("filter"),
@@ -147,8 +141,7 @@ func (u *ui) handleUISAList() http.Handler {
 		}
 		list, total, err := u.svc.SearchServiceAccounts(r.Context(), f)
 		if err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
 		d.Total, d.Page = total, pg
 		d.Pages = max(1, (total+uiPerPage-1)/uiPerPage)
@@ -170,53 +163,46 @@ func (u *ui) handleUISAList() http.Handler {
 			d.Rows = append(d.Rows, saRow{ServiceAccount: a, CanWrite: p.Permissions.Evaluate(warden.ActionSAWrite, scope),
 				CanDelete: p.Permissions.Evaluate(warden.ActionSADelete, scope)})
 		}
-		u.render(w, r, http.StatusOK, "sa_list.html", page{Title: "Service accounts", Active: "serviceaccounts", Data: d})
-	})
+		return u.render(w, r, http.StatusOK, "sa_list.html", page{Title: "Service accounts", Active: "serviceaccounts", Data: d})
+	}
 }
 
 // handleUISACreatePage handles "GET /org/serviceaccounts/create".
-func (u *ui) handleUISACreatePage() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.render(w, r, http.StatusOK, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts",
+func (u *ui) handleUISACreatePage() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return u.render(w, r, http.StatusOK, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts",
 			Data: map[string]any{"Role": warden.RoleViewer}})
-	})
+	}
 }
 
 // handleUISACreate handles "POST /org/serviceaccounts/create".
-func (u *ui) handleUISACreate() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (u *ui) handleUISACreate() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		name := strings.TrimSpace(r.PostFormValue("name"))
 		role, ok := warden.ParseOrgRole(r.PostFormValue("role"))
-		again := func(status int, nameErr, topErr string) {
-			u.render(w, r, status, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts", Error: topErr,
+		again := func(status int, nameErr, topErr string) error {
+			return u.render(w, r, status, "sa_create.html", page{Title: "Create service account", Active: "serviceaccounts", Error: topErr,
 				Data: map[string]any{"Name": r.PostFormValue("name"), "Role": role, "NameError": nameErr}})
 		}
 		if !ok {
 			role = warden.RoleViewer
-			again(http.StatusBadRequest, "", "Choose one of the listed roles.")
-			return
+			return again(http.StatusBadRequest, "", "Choose one of the listed roles.")
 		}
 		if name == "" {
-			again(http.StatusBadRequest, "Display name is required", "")
-			return
+			return again(http.StatusBadRequest, "Display name is required", "")
 		}
 		a, err := u.svc.CreateServiceAccount(r.Context(), name, &role, false)
-		if err != nil {
-			switch warden.ErrorMessage(err) {
-			case "service account already exists":
-				again(http.StatusBadRequest, "A service account with this name already exists. Choose another name.", "")
-			default:
-				if status := errorStatus(err); status < 500 {
-					again(status, "", plainError(err))
-					return
-				}
-				u.renderError(w, r, err)
-			}
-			return
+		switch {
+		case err == nil:
+		case warden.ErrorMessage(err) == "service account already exists":
+			return again(http.StatusBadRequest, "A service account with this name already exists. Choose another name.", "")
+		case errorStatus(err) < 500:
+			return again(errorStatus(err), "", plainError(err))
+		default:
+			return err
 		}
-		setFlash(w, "Service account "+a.Name+" created.")
-		redirect(w, r, "/org/serviceaccounts/"+strconv.FormatInt(a.ID, 10))
-	})
+		return redirectWith(w, r, "/org/serviceaccounts/"+strconv.FormatInt(a.ID, 10), "Service account "+a.Name+" created.")
+	}
 }
 
 // plainError words an error for a person.
@@ -372,24 +358,16 @@ func teamReader(p *warden.Principal) *warden.Principal {
 	return &cp
 }
 
-func (u *ui) saID(r *http.Request) (int64, error) { return pathID(r, "id") }
-
 // handleUISAPage handles "GET /org/serviceaccounts/{id}".
-func (u *ui) handleUISAPage() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := u.saID(r)
-		if err != nil {
-			u.renderError(w, r, err)
-			return
-		}
+func (u *ui) handleUISAPage() handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		d, err := u.saPage(r, id)
 		if err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
 		d.EditName = r.URL.Query().Get("edit") == "name" && d.CanWrite
 		d.Nonce = newNonce()
-		u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+		return u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
 	})
 }
 
@@ -404,29 +382,21 @@ func saURL(id int64) string { return "/org/serviceaccounts/" + strconv.FormatInt
 
 // handleUISAUpdate handles "POST /org/serviceaccounts/{id}/{action}" for name, role,
 // disable, enable and delete.
-func (u *ui) handleUISAUpdate(action string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := u.saID(r)
-		if err != nil {
-			u.renderError(w, r, err)
-			return
-		}
+func (u *ui) handleUISAUpdate(action string) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		var upd warden.ServiceAccountUpdate
 		flash := ""
 		switch action {
 		case "name":
 			n := strings.TrimSpace(r.PostFormValue("name"))
 			if n == "" {
-				setFlash(w, "Display name is required")
-				redirect(w, r, saURL(id)+"?edit=name")
-				return
+				return redirectWith(w, r, saURL(id)+"?edit=name", "Display name is required")
 			}
 			upd.Name, flash = &n, "Name saved."
 		case "role":
 			role, ok := warden.ParseOrgRole(r.PostFormValue("role"))
 			if !ok {
-				u.renderError(w, r, warden.Errorf(warden.EINVALID, "Choose one of the listed roles."))
-				return
+				return warden.Errorf(warden.EINVALID, "Choose one of the listed roles.")
 			}
 			upd.Role, flash = &role, "Role changed to "+string(role)+"."
 		case "disable", "enable":
@@ -435,24 +405,14 @@ func (u *ui) handleUISAUpdate(action string) http.Handler {
 			flash = "Service account " + action + "d."
 		case "delete":
 			if err := u.svc.DeleteServiceAccount(r.Context(), id); err != nil {
-				u.renderError(w, r, err)
-				return
+				return err
 			}
-			setFlash(w, "Service account deleted.")
-			redirect(w, r, "/org/serviceaccounts")
-			return
+			return redirectWith(w, r, "/org/serviceaccounts", "Service account deleted.")
 		}
 		if _, err := u.svc.UpdateServiceAccount(r.Context(), id, upd); err != nil {
-			if errorStatus(err) < 500 {
-				setFlash(w, plainError(err))
-				redirect(w, r, back(r, saURL(id)))
-				return
-			}
-			u.renderError(w, r, err)
-			return
+			return backTo(back(r, saURL(id)), err)
 		}
-		setFlash(w, flash)
-		redirect(w, r, back(r, saURL(id)))
+		return redirectWith(w, r, back(r, saURL(id)), flash)
 	})
 }
 
@@ -469,133 +429,95 @@ func back(r *http.Request, def string) string {
 // of adding a token (the dialog uses the JSON API). Its response shows the token once and is
 // never cached; a one-time form nonce makes Reload or a resubmitted form land on the account
 // page instead of creating or showing another token.
-func (u *ui) handleUITokenCreate() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := u.saID(r)
-		if err != nil {
-			u.renderError(w, r, err)
-			return
-		}
+func (u *ui) handleUITokenCreate() handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		if err := u.svc.ClaimFormNonce(r.Context(), r.PostFormValue("nonce")); err != nil {
 			if warden.ErrorCode(err) != warden.EINVALID {
-				u.renderError(w, r, err)
-				return
+				return err
 			}
-			setFlash(w, "That token was already generated. It is shown only once; add a new token if you need one.")
-			redirect(w, r, saURL(id))
-			return
+			return redirectWith(w, r, saURL(id), "That token was already generated. It is shown only once; add a new token if you need one.")
 		}
 		name := strings.TrimSpace(r.PostFormValue("name"))
 		expiration := r.PostFormValue("expiration")
 		date := r.PostFormValue("expirationDate")
-		fail := func(msg string) {
+		// A mistake in the form shows the page again with the form as it was sent.
+		again := func(msg string) error {
 			d, err := u.saPage(r, id)
 			if err != nil {
-				u.renderError(w, r, err)
-				return
+				return err
 			}
 			d.Nonce, d.TokenName, d.TokenError, d.Expiration, d.ExpirationDate = newNonce(), r.PostFormValue("name"), msg, expiration, date
-			u.render(w, r, http.StatusBadRequest, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+			return u.render(w, r, http.StatusBadRequest, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
 		}
 		if name == "" {
-			fail("Display name is required")
-			return
+			return again("Display name is required")
 		}
 		var seconds int64
 		if expiration == "date" {
 			day, err := time.Parse("2006-01-02", date)
 			if err != nil {
-				fail("Choose an expiration date.")
-				return
+				return again("Choose an expiration date.")
 			}
 			// Without JavaScript the browser's time zone is unknown: the token lasts to the end
 			// of that day in UTC.
 			end := day.AddDate(0, 0, 1).Add(-time.Second)
 			seconds = int64(math.Ceil(end.Sub(u.svc.Now()).Seconds()))
 			if seconds <= 0 {
-				fail("The expiration date must be in the future.")
-				return
+				return again("The expiration date must be in the future.")
 			}
 		}
 		tk, secret, err := u.svc.IssueToken(r.Context(), id, name, seconds)
 		if err != nil {
 			if errorStatus(err) < 500 {
-				fail(plainError(err))
-				return
+				return again(plainError(err))
 			}
-			u.renderError(w, r, err)
-			return
+			return err
 		}
 		d, err := u.saPage(r, id)
 		if err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
 		d.Nonce = newNonce()
 		d.Created = &createdToken{Name: tk.Name, Key: secret.Reveal()}
-		u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
+		return u.render(w, r, http.StatusOK, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
 	})
 }
 
 // handleUITokenDelete handles "POST /org/serviceaccounts/{id}/tokens/{tokenId}/delete".
-func (u *ui) handleUITokenDelete() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := u.saID(r)
-		if err != nil {
-			u.renderError(w, r, err)
-			return
-		}
+func (u *ui) handleUITokenDelete() handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		tokenID, err := pathID(r, "tokenId")
 		if err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
 		if err := u.svc.DeleteToken(r.Context(), id, tokenID); err != nil {
-			u.renderError(w, r, err)
-			return
+			return err
 		}
-		setFlash(w, "Token deleted.")
-		redirect(w, r, saURL(id))
+		return redirectWith(w, r, saURL(id), "Token deleted.")
 	})
 }
 
 // handleUISAPermission handles "POST /org/serviceaccounts/{id}/permissions": grant a user or a
 // team Edit or Admin, or remove it (level "").
-func (u *ui) handleUISAPermission() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := u.saID(r)
-		if err != nil {
-			u.renderError(w, r, err)
-			return
-		}
+func (u *ui) handleUISAPermission() handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
 		level := warden.ManagedLevel(r.PostFormValue("permission"))
 		principal := r.PostFormValue("principal") // "user:<id>" or "team:<id>"
 		kind, rawID, _ := strings.Cut(principal, ":")
 		pid, perr := strconv.ParseInt(rawID, 10, 64)
 		if perr != nil || (kind != "user" && kind != "team") {
-			setFlash(w, "Choose a user or a team.")
-			redirect(w, r, saURL(id))
-			return
+			return redirectWith(w, r, saURL(id), "Choose a user or a team.")
 		}
-		if kind == "user" {
-			_, err = u.svc.SetServiceAccountUserPermission(r.Context(), id, pid, level)
-		} else {
-			_, err = u.svc.SetServiceAccountTeamPermission(r.Context(), id, pid, level)
+		set := u.svc.SetServiceAccountUserPermission
+		if kind == "team" {
+			set = u.svc.SetServiceAccountTeamPermission
 		}
-		if err != nil {
-			if errorStatus(err) < 500 {
-				setFlash(w, plainError(err))
-				redirect(w, r, saURL(id))
-				return
-			}
-			u.renderError(w, r, err)
-			return
+		if _, err := set(r.Context(), id, pid, level); err != nil {
+			return backTo(saURL(id), err)
 		}
 		if level == "" {
-			setFlash(w, "Permission removed.")
-		} else {
-			setFlash(w, "Permission saved.")
+			return redirectWith(w, r, saURL(id), "Permission removed.")
 		}
-		redirect(w, r, saURL(id))
+		return redirectWith(w, r, saURL(id), "Permission saved.")
 	})
 }
