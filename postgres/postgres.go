@@ -10,6 +10,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -17,8 +18,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +25,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 	"github.com/wardenhq/warden"
 )
 
@@ -43,6 +46,7 @@ const (
 	ApplicationName         = "warden"
 	LockApplicationName     = "warden-lock"
 	ListenerApplicationName = "warden-listener"
+	MigrateApplicationName  = "warden-migrate"
 )
 
 // Transactions that fail with a serialization failure or a deadlock are run again, up to
@@ -190,11 +194,11 @@ func (db *DB) withConn(ctx context.Context, op string, fn func(conn *pgx.Conn) e
 	return translate(ctx, op, fn(conn.Conn()), conn.Conn())
 }
 
-// SchemaVersion returns the newest applied migration.
+// SchemaVersion returns the newest applied migration: the highest version goose recorded.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int64
 	err := db.withConn(ctx, "read schema version", func(conn *pgx.Conn) error {
-		return conn.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+		return conn.QueryRow(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+gooseTable).Scan(&v)
 	})
 	return int(v), err
 }
@@ -240,87 +244,127 @@ func (db *DB) locked(ctx context.Context, fn func(conn *pgx.Conn) error) error {
 	return nil
 }
 
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-}
+// The tables that record applied migrations: goose's, and the one of the migrator Warden had
+// before it (version BIGINT PRIMARY KEY, applied BIGINT Unix seconds), which a database made by
+// an older Warden has instead.
+const (
+	gooseTable  = goose.DefaultTablename // goose_db_version
+	legacyTable = "schema_migrations"
+)
 
-// migrations returns the embedded migrations in order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-		}
-		out = append(out, migration{version: v, name: name})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := 1; i < len(out); i++ {
-		if out[i].version == out[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s have the same version", out[i-1].name, out[i].name)
-		}
-	}
-	return out, nil
-}
-
-// migrate applies the embedded migrations in order, each in its own transaction together with
-// its schema_migrations row, under the advisory lock; it refuses a database whose schema is
-// newer than this binary knows. Migrations only add (tables, columns, indexes), so an older
-// instance still running beside a newer one keeps working.
+// migrate applies the embedded migrations with goose, each in its own transaction together with
+// its row in goose's table, and refuses a database whose schema is newer than this binary
+// knows. Migrations only add (tables, columns, indexes), so an older instance still running
+// beside a newer one keeps working.
+//
+// The whole of it runs under the advisory lock LockKey, as Exclusive does: instances starting
+// together migrate one after the other (the later ones find nothing pending), and no Exclusive
+// function runs while the schema changes. Inside it, goose takes its own session lock,
+// lock.DefaultLockID (crc32 of "goose", 4097083626; LockKey spells "warden", 0x77617264656e):
+// a different key, so the two never meet on one lock. It cannot deadlock: Warden takes goose's
+// lock only while holding LockKey, never the other way round, and goose only tries its lock
+// (pg_try_advisory_lock, again every second, for at most five minutes), never waits in the
+// server. The one holder of goose's lock that is not inside LockKey is the goose command run
+// by hand, which a starting Warden then waits for.
 func (db *DB) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	sources, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
-	known := 0
-	if len(ms) > 0 {
-		known = ms[len(ms)-1].version
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return err
 	}
-	return db.locked(ctx, func(conn *pgx.Conn) error {
-		if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
-			return translate(ctx, "create migrations table", err, conn)
+	return db.locked(ctx, func(*pgx.Conn) error {
+		// goose works on database/sql: a pool of its own through pgx's driver, with direct
+		// connections (not from the store's pool, so that a session lock can never be left on
+		// a pooled connection), closed when the migration ends.
+		cfg := db.pool.Config().ConnConfig
+		cfg.RuntimeParams["application_name"] = MigrateApplicationName
+		cfg.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: pgConn, DeadlineDelay: time.Second}
 		}
-		var current int64
-		if err := conn.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-			return translate(ctx, "read schema version", err, conn)
+		sqlDB := stdlib.OpenDB(*cfg)
+		defer sqlDB.Close()
+		// The provider uses no package-level state of goose (registry, dialect, logger), so
+		// stores opened side by side in one process do not interfere.
+		p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sources,
+			goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true),
+			goose.WithLogger(goose.NopLogger()))
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
 		}
-		if current > int64(known) {
-			return fmt.Errorf("database schema version %d is newer than this Warden knows (%d): upgrade Warden", current, known)
+		known := int64(0)
+		for _, s := range p.ListSources() {
+			known = max(known, s.Version)
 		}
-		for _, m := range ms {
-			if int64(m.version) <= current {
-				continue
-			}
-			body, err := migrationFS.ReadFile(m.name)
-			if err != nil {
-				return err
-			}
-			err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-				// Without arguments pgx uses the simple protocol, which runs every statement of
-				// the file.
-				if _, err := tx.Exec(ctx, string(body)); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)",
-					m.version, time.Now().Unix())
-				return err
-			})
-			if err != nil {
-				return translate(ctx, "migration "+m.name, err, conn)
-			}
-			db.logger.InfoContext(ctx, "postgres: applied migration", "version", m.version, "name", path.Base(m.name))
+		if err := checkSchema(ctx, sqlDB, known); err != nil {
+			return err
+		}
+		results, err := p.Up(ctx)
+		var partial *goose.PartialError
+		if errors.As(err, &partial) {
+			results = partial.Applied
+		}
+		for _, r := range results {
+			db.logger.InfoContext(ctx, "postgres: applied migration", "version", r.Source.Version, "name", path.Base(r.Source.Path))
+		}
+		if err != nil {
+			return translate(ctx, "migrate", err, nil)
 		}
 		return nil
 	})
+}
+
+// checkSchema adopts a legacy database and refuses one newer than known, in one transaction, so
+// that a refused database is left as it was.
+func checkSchema(ctx context.Context, sqlDB *sql.DB, known int64) error {
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(ctx, "check schema version", err, nil)
+	}
+	defer tx.Rollback()
+	var hasGoose, hasLegacy bool
+	if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
+		gooseTable, legacyTable).Scan(&hasGoose, &hasLegacy); err != nil {
+		return translate(ctx, "check schema version", err, nil)
+	}
+	if !hasGoose {
+		if !hasLegacy {
+			return nil // a new database: goose creates its table
+		}
+		if err := adoptLegacy(ctx, tx); err != nil {
+			return translate(ctx, "adopt "+legacyTable, err, nil)
+		}
+	}
+	var current int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+gooseTable).Scan(&current); err != nil {
+		return translate(ctx, "read schema version", err, nil)
+	}
+	if current > known {
+		return fmt.Errorf("database schema version %d is newer than this Warden knows (%d): upgrade Warden", current, known)
+	}
+	return translate(ctx, "check schema version", tx.Commit(), nil)
+}
+
+// adoptLegacy creates goose's table, as goose does (with its version 0 row), and records in it
+// the migrations the legacy table lists, with the times they were applied, so that goose runs
+// only what is still pending. The legacy table stays, untouched, for an older Warden.
+func adoptLegacy(ctx context.Context, tx *sql.Tx) error {
+	store, err := database.NewStore(database.DialectPostgres, gooseTable)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	if err := store.Insert(ctx, tx, database.InsertRequest{Version: 0}); err != nil {
+		return err
+	}
+	// goose's tstamp is a timestamp without time zone, set by now() in the session's zone.
+	_, err = tx.ExecContext(ctx, `INSERT INTO `+gooseTable+` (version_id, is_applied, tstamp)
+		SELECT version, true, to_timestamp(applied)::timestamp FROM `+legacyTable+` WHERE version > 0 ORDER BY version`)
+	return err
 }
 
 // ---- errors ----

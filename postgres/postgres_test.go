@@ -157,13 +157,13 @@ func TestOpen_ConcurrentMigratesOnce(t *testing.T) {
 	if got, want := int(applied.Load()), knownVersion; got != want {
 		t.Errorf("%d migrations applied in all, want %d (each once)", got, want)
 	}
-	versions := queryInts(t, url, "SELECT version FROM schema_migrations ORDER BY version")
+	versions := queryInts(t, url, "SELECT version_id FROM goose_db_version WHERE version_id > 0 ORDER BY id")
 	if len(versions) != knownVersion {
-		t.Fatalf("schema_migrations versions=%v, want 1..%d once each", versions, knownVersion)
+		t.Fatalf("goose_db_version versions=%v, want 1..%d once each", versions, knownVersion)
 	}
 	for i, v := range versions {
 		if v != int64(i+1) {
-			t.Fatalf("schema_migrations versions=%v, want 1..%d once each", versions, knownVersion)
+			t.Fatalf("goose_db_version versions=%v, want 1..%d once each", versions, knownVersion)
 		}
 	}
 	// Every instance works.
@@ -206,7 +206,7 @@ func TestOpen_Reopen(t *testing.T) {
 func TestOpen_RefusesNewerSchema(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	mustOpen(t, url).Close()
-	exec(t, url, "INSERT INTO schema_migrations (version, applied) VALUES (99, 0)")
+	exec(t, url, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)")
 	db, err := postgres.Open(t.Context(), url, nil)
 	if err == nil {
 		db.Close()

@@ -13,11 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
-	"time"
 
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
 	"github.com/wardenhq/warden"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -63,7 +62,8 @@ func dsn(path string, write bool) string {
 }
 
 // Open opens (creating if needed) the database file at path, with the data directory 0700 and
-// the file 0600, and applies pending migrations.
+// the file 0600, and applies pending migrations (see migrate). It refuses a database whose
+// schema is newer than this binary knows.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -165,76 +165,113 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	return nil
 }
 
-// SchemaVersion returns the newest applied migration.
+// SchemaVersion returns the newest applied migration: the highest version goose recorded.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	var v sql.NullInt64
-	err := db.read.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v)
-	return int(v.Int64), err
+	var v int64
+	err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+gooseTable).Scan(&v)
+	return int(v), err
 }
 
-// migrate applies the embedded migrations in order, each in its own transaction, and refuses a
-// database whose schema is newer than this binary knows.
+// The tables that record applied migrations: goose's, and the one of the migrator Warden had
+// before it (version INTEGER PRIMARY KEY, applied INTEGER Unix seconds), which a database made
+// by an older Warden has instead.
+const (
+	gooseTable  = goose.DefaultTablename // goose_db_version
+	legacyTable = "schema_migrations"
+)
+
+// migrate applies the embedded migrations with goose, each in its own transaction together with
+// its row in goose's table. Before that, in one write transaction, it takes over a database
+// made by the migrator Warden had before goose (see adoptLegacy) and refuses a database whose
+// schema is newer than this binary knows; a refused database is left as it was.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	sources, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	known := 0
-	for _, name := range names {
-		v, err := migrationVersion(name)
-		if err != nil {
-			return err
-		}
-		known = max(known, v)
+	// The provider uses no package-level state of goose (registry, dialect, logger), so stores
+	// opened side by side in one process do not interfere.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, sources,
+		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
 	}
-	var current sql.NullInt64
-	if err := db.write.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+	known := int64(0)
+	for _, s := range p.ListSources() {
+		known = max(known, s.Version)
 	}
-	if int(current.Int64) > known {
-		return fmt.Errorf("database schema version %d is newer than this Warden knows (%d): upgrade Warden", current.Int64, known)
+	if err := db.checkSchema(ctx, known); err != nil {
+		return err
 	}
-	for _, name := range names {
-		v, _ := migrationVersion(name)
-		if int64(v) <= current.Int64 {
-			continue
-		}
-		body, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)", v, time.Now().Unix()); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
 }
 
-func migrationVersion(name string) (int, error) {
-	base := filepath.Base(name)
-	num, _, ok := strings.Cut(base, "_")
-	v, err := strconv.Atoi(num)
-	if !ok || err != nil {
-		return 0, fmt.Errorf("migration %s: name must start with a number and '_'", name)
+// checkSchema adopts a legacy database and refuses one newer than known, in one transaction
+// (IMMEDIATE, on the write pool, so another process opening the same file waits for it).
+func (db *DB) checkSchema(ctx context.Context, known int64) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check schema version: %w", err)
 	}
-	return v, nil
+	defer tx.Rollback()
+	hasGoose, err := tableExists(ctx, tx, gooseTable)
+	if err != nil {
+		return err
+	}
+	if !hasGoose {
+		hasLegacy, err := tableExists(ctx, tx, legacyTable)
+		if err != nil || !hasLegacy {
+			return err // a new database: goose creates its table
+		}
+		if err := adoptLegacy(ctx, tx); err != nil {
+			return err
+		}
+	}
+	var current int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+gooseTable).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > known {
+		return fmt.Errorf("database schema version %d is newer than this Warden knows (%d): upgrade Warden", current, known)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("check schema version: %w", err)
+	}
+	return nil
+}
+
+// adoptLegacy creates goose's table, as goose does (with its version 0 row), and records in it
+// the migrations the legacy table lists, with the times they were applied, so that goose runs
+// only what is still pending. The legacy table stays, untouched, for an older Warden.
+func adoptLegacy(ctx context.Context, tx *sql.Tx) error {
+	store, err := database.NewStore(database.DialectSQLite3, gooseTable)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateVersionTable(ctx, tx); err != nil {
+		return fmt.Errorf("adopt schema_migrations: %w", err)
+	}
+	if err := store.Insert(ctx, tx, database.InsertRequest{Version: 0}); err != nil {
+		return fmt.Errorf("adopt schema_migrations: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+gooseTable+` (version_id, is_applied, tstamp)
+		SELECT version, 1, datetime(applied, 'unixepoch') FROM `+legacyTable+` WHERE version > 0 ORDER BY version`); err != nil {
+		return fmt.Errorf("adopt schema_migrations: %w", err)
+	}
+	return nil
+}
+
+// tableExists reports whether the database has a table named name.
+func tableExists(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for table %s: %w", name, err)
+	}
+	return n > 0, nil
 }
 
 // formatError translates driver errors into warden errors: unique violations become

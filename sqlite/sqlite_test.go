@@ -157,7 +157,7 @@ func TestOpen_PathWithURICharacters(t *testing.T) {
 
 type migration struct{ version, applied int64 }
 
-// readMigrations reads schema_migrations straight from the file, bypassing Open.
+// readMigrations reads goose's table straight from the file, bypassing Open.
 func readMigrations(t *testing.T, path string) []migration {
 	t.Helper()
 	raw, err := sql.Open("sqlite", path)
@@ -165,7 +165,7 @@ func readMigrations(t *testing.T, path string) []migration {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	rows, err := raw.QueryContext(t.Context(), "SELECT version, applied FROM schema_migrations ORDER BY version")
+	rows, err := raw.QueryContext(t.Context(), "SELECT version_id, CAST(strftime('%s', tstamp) AS INTEGER) FROM goose_db_version ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestOpen_ReopenAppliesNothing(t *testing.T) {
 	}
 	before := readMigrations(t, path)
 	if got, want := before[len(before)-1].version, int64(v1); got != want {
-		t.Fatalf("newest schema_migrations row=%d, want %d", got, want)
+		t.Fatalf("newest goose_db_version row=%d, want %d", got, want)
 	}
 
 	db = mustOpenDB(t, path)
@@ -220,7 +220,7 @@ func TestOpen_ReopenAppliesNothing(t *testing.T) {
 	}
 	after := readMigrations(t, path)
 	if fmt.Sprint(after) != fmt.Sprint(before) {
-		t.Fatalf("schema_migrations after re-open=%v, want unchanged %v", after, before)
+		t.Fatalf("goose_db_version after re-open=%v, want unchanged %v", after, before)
 	}
 }
 
@@ -246,7 +246,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)", future, t0.Unix()); err != nil {
+	if _, err := raw.ExecContext(ctx, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)", future); err != nil {
 		t.Fatal(err)
 	}
 	if err := raw.Close(); err != nil {
@@ -263,7 +263,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	}
 	ms := readMigrations(t, path)
 	if got, want := ms[len(ms)-1].version, int64(future); got != want {
-		t.Fatalf("newest schema_migrations row after the refused Open=%d, want %d", got, want)
+		t.Fatalf("newest goose_db_version row after the refused Open=%d, want %d", got, want)
 	}
 }
 

@@ -31,8 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/wardenhq/warden/postgres/pgtest"
+	"github.com/wardenhq/warden/postgres/pgadmin"
 )
 
 // Operations, in the order of the report. Each is one kind of HTTP request with the answer it
@@ -309,25 +308,20 @@ func createPostgresDB(ctx context.Context, base string) (string, string, func() 
 	var b [6]byte
 	rand.Read(b[:])
 	name := "warden_soak_" + hex.EncodeToString(b[:])
-	ident := pgx.Identifier{name}.Sanitize()
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := pgtest.Exec(cctx, base, "CREATE DATABASE "+ident); err != nil {
+	u, err := pgadmin.CreateDatabase(cctx, base, name)
+	if err != nil {
 		return "", "", nil, fmt.Errorf("create the soak database: %w", err)
 	}
 	drop := func() error {
 		// Runs after an interrupt too, so not under ctx.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := pgtest.Exec(ctx, base, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		if err := pgadmin.DropDatabase(ctx, base, name); err != nil {
 			return fmt.Errorf("drop the soak database %s: %w", name, err)
 		}
 		return nil
-	}
-	u, err := pgtest.WithDatabase(base, name)
-	if err != nil {
-		drop()
-		return "", "", nil, err
 	}
 	return u, name, drop, nil
 }

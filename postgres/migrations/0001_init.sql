@@ -1,3 +1,4 @@
+-- +goose Up
 -- Warden schema, version 1, for PostgreSQL. It mirrors sqlite/migrations/0001_init.sql column
 -- for column. Times are Unix seconds (UTC) in BIGINT, as in the SQLite store, so both stores
 -- keep whole seconds and compare the same way.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/wardenhq/warden/postgres/pgadmin"
 )
 
 // EnvURL names the environment variable holding the URL of the test server.
@@ -50,52 +50,30 @@ func NewDatabase(t testing.TB) string {
 	name := "warden_test_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := Exec(ctx, base, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	dbURL, err := pgadmin.CreateDatabase(ctx, base, name)
+	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := Exec(ctx, base, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		if err := pgadmin.DropDatabase(ctx, base, name); err != nil {
 			t.Errorf("pgtest: %v", err)
 		}
 	})
-	dbURL, err := WithDatabase(base, name)
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
 	return dbURL
 }
 
-// Exec runs one statement on its own connection to the server at connString.
+// Exec runs one statement on its own connection to the server at connString (see
+// pgadmin.Exec).
 func Exec(ctx context.Context, connString, sql string, args ...any) error {
-	conn, err := pgx.Connect(ctx, connString)
-	if err != nil {
-		return fmt.Errorf("connect to the test server: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("%s: %w", sql, err)
-	}
-	return nil
+	return pgadmin.Exec(ctx, connString, sql, args...)
 }
 
 // WithDatabase returns connString (a postgres:// URL or a key=value DSN) naming the database
-// name instead of its own.
+// name instead of its own (see pgadmin.WithDatabase).
 func WithDatabase(connString, name string) (string, error) {
-	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
-		u, err := url.Parse(connString)
-		if err != nil {
-			return "", fmt.Errorf("parse %s: %w", EnvURL, err)
-		}
-		u.Path, u.RawPath = "/"+name, ""
-		q := u.Query()
-		q.Del("dbname")
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	// In a key=value DSN a later key overrides an earlier one.
-	return connString + " dbname=" + name, nil
+	return pgadmin.WithDatabase(connString, name)
 }
 
 // WithUser returns connString (a postgres:// URL or a key=value DSN) connecting as user,

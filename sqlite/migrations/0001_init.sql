@@ -1,3 +1,4 @@
+-- +goose Up
 -- Warden schema, version 1. Times are Unix seconds (UTC).
 
 CREATE TABLE org (

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Service-account tokens. Only the tagged SHA-256 of a token is stored (key_hash); the row is
 -- found by it. Names are unique per org, as in Grafana.
 CREATE TABLE token (

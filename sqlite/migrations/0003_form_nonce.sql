@@ -1,3 +1,4 @@
+-- +goose Up
 -- One-time values of browser forms whose repetition must not repeat their effect (the
 -- no-JavaScript token form: Reload must not create a second token).
 CREATE TABLE form_nonce (

@@ -1,3 +1,4 @@
+-- +goose Up
 -- FindServiceAccounts lists an org's service accounts ORDER BY email, login, id; this index
 -- serves that order (and a page of it) without sorting the whole org. With name it also covers
 -- the search filter on login, email and name, so a substring search scans the index alone

@@ -1,3 +1,4 @@
+-- +goose Up
 -- The audit log names who acted as they were named then (a deleted user keeps its rows'
 -- login), and GET /api/audit filters by actor, action and target, newest first.
 ALTER TABLE audit_log ADD COLUMN actor_login TEXT NOT NULL DEFAULT '';
