@@ -1,26 +1,22 @@
 package warden_test
 
-// Service-level tests of SPEC.md §9 (service accounts and tokens): the items whose premise
-// cannot be built over HTTP in Warden (a Viewer holding serviceaccounts:create: 1, 3, 7), the
-// store-level items (33–38, 40, 41, 43–50), the stored side of 28, and the change
-// notifications (Subscribe). Tests are named TestServiceAccount09_NN_… by item number. The
-// HTTP items are in cmd/warden/serviceaccount_test.go.
+// Service-level tests of service accounts: creating them (including premises that cannot be
+// built over HTTP, such as a Viewer holding serviceaccounts:create), finding, searching,
+// updating and deleting them. Their tokens are tested in service_account_token_test.go, their
+// change notifications in service_account_subscribe_test.go, and the HTTP API in cmd/warden.
+// This file also holds the helpers (saEnv) those files and the cache tests share.
 //
 // Principals are hand-built where the premise needs a role/permission combination Warden's
 // basic roles never produce; otherwise they are loaded with UserPrincipal, as a request would.
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"reflect"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,9 +204,10 @@ func (e *saEnv) search(t *testing.T, ctx context.Context, f warden.ServiceAccoun
 }
 
 // ---------------------------------------------------------------------------------------------
-// §9 API – create: premises that need a Viewer holding serviceaccounts:create.
+// The role rule on create and update, with premises that need a Viewer holding
+// serviceaccounts:create.
 
-func TestServiceAccount09_01_ViewerWithCreatePermission(t *testing.T) {
+func TestServiceAccounts_ViewerWithCreatePermissionCanCreate(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	v := e.user(t, "viewer")
@@ -248,7 +245,7 @@ func TestServiceAccount09_01_ViewerWithCreatePermission(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_03_ViewerCannotCreateEditor(t *testing.T) {
+func TestServiceAccounts_ViewerCannotCreateEditor(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	v := e.user(t, "viewer")
@@ -265,7 +262,7 @@ func TestServiceAccount09_03_ViewerCannotCreateEditor(t *testing.T) {
 	saWantRoleForbidden(t, err)
 }
 
-func TestServiceAccount09_07_RoleMustBeIncluded(t *testing.T) {
+func TestServiceAccounts_RoleCannotExceedCallers(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	v := e.user(t, "viewer")
@@ -309,53 +306,9 @@ func TestServiceAccount09_07_RoleMustBeIncluded(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §9 API – tokens: the stored side of item 28.
+// Creating, finding, searching, updating and deleting, down to what the store keeps.
 
-func TestServiceAccount09_28_StoredTokenRow(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	a := e.newSA(t, ctx, "ci", "")
-	tk, secret, err := e.svc.IssueToken(ctx, a.ID, "test", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := secret.Reveal()
-	if !strings.HasPrefix(key, "glsa_") || len(key) != warden.TokenLen {
-		t.Fatalf("key %q", key)
-	}
-	parsed, ok := warden.ParseSecret(key)
-	if !ok {
-		t.Fatalf("ParseSecret(%q) failed", key)
-	}
-	sum := sha256.Sum256([]byte(key))
-	wantHash := "sha256:" + hex.EncodeToString(sum[:])
-	if parsed.Hash() != wantHash || tk.Hash != wantHash {
-		t.Fatalf("hashes: parsed %s, returned %s, want %s", parsed.Hash(), tk.Hash, wantHash)
-	}
-	var row *warden.Token
-	err = e.db.View(context.Background(), func(tx warden.Tx) error {
-		var err error
-		row, err = tx.FindTokenByHash(context.Background(), parsed.Hash())
-		return err
-	})
-	if err != nil {
-		t.Fatalf("FindTokenByHash: %v", err)
-	}
-	want := warden.Token{ID: tk.ID, OrgID: 1, ServiceAccountID: a.ID, Name: "test", Hash: wantHash, Created: saStart, Updated: saStart}
-	if !reflect.DeepEqual(*row, want) {
-		t.Fatalf("stored %+v, want %+v", *row, want)
-	}
-	// The plaintext is nowhere in the row.
-	if strings.Contains(fmt.Sprintf("%+v", *row), key[5:37]) {
-		t.Fatal("the stored row contains the secret")
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// §9 Store – service accounts
-
-func TestServiceAccount09_33_CreateInMissingOrgFails(t *testing.T) {
+func TestServiceAccounts_CreateInMissingOrgFails(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := saAs(warden.KindUser, e.admin.ID, 999, warden.RoleAdmin, saCreatePerm)
@@ -377,7 +330,7 @@ func TestServiceAccount09_33_CreateInMissingOrgFails(t *testing.T) {
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidOrgId", "invalid org id specified")
 }
 
-func TestServiceAccount09_34_CreateAndRetrieve(t *testing.T) {
+func TestServiceAccounts_CreateAndFind(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -404,7 +357,7 @@ func TestServiceAccount09_34_CreateAndRetrieve(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_35_NameUniquePerOrg(t *testing.T) {
+func TestServiceAccounts_NameUniquePerOrgIgnoringCase(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -426,7 +379,7 @@ func TestServiceAccount09_35_NameUniquePerOrg(t *testing.T) {
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrAlreadyExists", "service account already exists")
 }
 
-func TestServiceAccount09_36_RoleNone(t *testing.T) {
+func TestServiceAccounts_RoleNoneHasNoPermissions(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -446,7 +399,7 @@ func TestServiceAccount09_36_RoleNone(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_37_DeleteOnlyServiceAccounts(t *testing.T) {
+func TestServiceAccounts_DeleteOnlyServiceAccounts(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -468,7 +421,7 @@ func TestServiceAccount09_37_DeleteOnlyServiceAccounts(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_38_RetrieveByIDAndUID(t *testing.T) {
+func TestServiceAccounts_FindByIDOrUID(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -506,7 +459,7 @@ func TestServiceAccount09_38_RetrieveByIDAndUID(t *testing.T) {
 	saWantErr(t, err, warden.ENOTFOUND, "", "Not found")
 }
 
-// saSeven creates the seven accounts of items 40, 41 and 44 (sa-1-sa-01 … sa-1-sa-07) with 3,
+// saSeven creates the seven accounts of the search tests (sa-1-sa-01 … sa-1-sa-07) with 3,
 // 2, 1, 0… tokens, plus a human user, and returns them in order.
 func saSeven(t *testing.T, e *saEnv) []*warden.ServiceAccount {
 	t.Helper()
@@ -524,7 +477,7 @@ func saSeven(t *testing.T, e *saEnv) []*warden.ServiceAccount {
 	return out
 }
 
-func TestServiceAccount09_40_SearchAllReadable(t *testing.T) {
+func TestServiceAccounts_SearchWithWildcardReadListsAll(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	seven := saSeven(t, e)
@@ -557,7 +510,7 @@ func TestServiceAccount09_40_SearchAllReadable(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_41_SearchOnlyReadable(t *testing.T) {
+func TestServiceAccounts_SearchListsOnlyReadable(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	seven := saSeven(t, e)
@@ -594,7 +547,7 @@ func TestServiceAccount09_41_SearchOnlyReadable(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_43_QueryCaseInsensitive(t *testing.T) {
+func TestServiceAccounts_SearchQueryIgnoresCase(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -616,7 +569,7 @@ func TestServiceAccount09_43_QueryCaseInsensitive(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_44_CountAndPaging(t *testing.T) {
+func TestServiceAccounts_SearchCountsAndPages(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	seven := saSeven(t, e)
@@ -637,7 +590,7 @@ func TestServiceAccount09_44_CountAndPaging(t *testing.T) {
 	}
 }
 
-func TestServiceAccount09_45_EnableDisable(t *testing.T) {
+func TestServiceAccounts_DisableAndEnable(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
@@ -671,385 +624,5 @@ func TestServiceAccount09_45_EnableDisable(t *testing.T) {
 	hu, err := e.svc.FindUserByID(context.Background(), u.ID)
 	if err != nil || hu.IsDisabled {
 		t.Fatalf("human user after the refused disable: %+v, %v", hu, err)
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// §9 Store – tokens
-
-func TestServiceAccount09_46_TokenExpiryAndHash(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	a := e.newSA(t, ctx, "tok", "")
-	_, _, err := e.svc.IssueToken(ctx, a.ID, "neg", -10)
-	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
-	never, s0 := e.token(t, ctx, a.ID, "never", 0)
-	ten, s10 := e.token(t, ctx, a.ID, "ten", 10)
-	if !never.Expires.IsZero() {
-		t.Fatalf("secondsToLive 0: expires %v, want none", never.Expires)
-	}
-	if want := saStart.Add(10 * time.Second); !ten.Expires.Equal(want) {
-		t.Fatalf("secondsToLive 10: expires %v, want %v", ten.Expires, want)
-	}
-	stored := e.tokens(t, a.ID)
-	if len(stored) != 2 {
-		t.Fatalf("tokens %+v (the refused one must not be stored)", stored)
-	}
-	for i, pair := range []struct {
-		tk *warden.Token
-		s  warden.Secret
-	}{{never, s0}, {ten, s10}} {
-		got := stored[i]
-		if got.ID != pair.tk.ID || got.IsRevoked || got.Hash != pair.s.Hash() || !got.Expires.Equal(pair.tk.Expires) {
-			t.Fatalf("stored %+v, want %+v with hash %s", got, pair.tk, pair.s.Hash())
-		}
-	}
-	// A NULL expiry reads back as none, and the expired state follows the clock.
-	if stored[0].Expired(saStart.Add(100 * 365 * 24 * time.Hour)) {
-		t.Fatal("a never-expiring token expired")
-	}
-	if stored[1].Expired(saStart.Add(9*time.Second)) || !stored[1].Expired(saStart.Add(10*time.Second)) {
-		t.Fatal("a 10-second token's expiry boundary is wrong")
-	}
-}
-
-func TestServiceAccount09_47_TokenForMissingAccount(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	for _, id := range []int64{9999, e.admin.ID, 0, -1} {
-		_, _, err := e.svc.IssueToken(ctx, id, "x", 0)
-		saWantNotFound(t, err)
-	}
-	// Nor at the store: the row needs an existing account.
-	err := e.db.Update(context.Background(), func(tx warden.Tx) error {
-		return tx.CreateToken(context.Background(), &warden.Token{OrgID: 1, ServiceAccountID: 9999, Name: "x",
-			Hash: "sha256:x", Created: saStart, Updated: saStart})
-	})
-	if err == nil {
-		t.Fatal("the store accepted a token of a missing account")
-	}
-}
-
-func TestServiceAccount09_48_Revoke(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	a := e.newSA(t, ctx, "leaky", "")
-	tk, _ := e.token(t, ctx, a.ID, "leaked", 0)
-	keep, _ := e.token(t, ctx, a.ID, "safe", 0)
-	if err := e.svc.RevokeToken(context.Background(), tk.ID); err != nil {
-		t.Fatal(err)
-	}
-	l := e.tokens(t, a.ID)
-	if len(l) != 2 || l[0].ID != tk.ID || !l[0].IsRevoked || l[1].ID != keep.ID || l[1].IsRevoked {
-		t.Fatalf("after revoke %+v", l)
-	}
-	saWantErr(t, e.svc.RevokeToken(context.Background(), 9999), warden.ENOTFOUND,
-		"serviceaccounts.ErrTokenNotFound", "service account token not found")
-}
-
-func TestServiceAccount09_49_DeleteTokenIDsMustMatch(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	a := e.newSA(t, ctx, "a", "")
-	b := e.newSA(t, ctx, "b", "")
-	tk, _ := e.token(t, ctx, a.ID, "t", 0)
-	tokenNotFound := func(err error) {
-		t.Helper()
-		saWantErr(t, err, warden.ENOTFOUND, "serviceaccounts.ErrTokenNotFound", "service account token not found")
-	}
-	// Wrong account.
-	tokenNotFound(e.svc.DeleteToken(ctx, b.ID, tk.ID))
-	// Wrong org: the account is not found there.
-	org2, err := e.svc.CreateOrg(ctx, "Org2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	saWantNotFound(t, e.svc.DeleteToken(e.asUser(t, e.admin, org2.ID), a.ID, tk.ID))
-	// The store itself checks all three ids.
-	for _, ids := range [][3]int64{{org2.ID, a.ID, tk.ID}, {1, b.ID, tk.ID}, {1, a.ID, tk.ID + 100}} {
-		err := e.db.Update(context.Background(), func(tx warden.Tx) error {
-			return tx.DeleteToken(context.Background(), ids[0], ids[1], ids[2])
-		})
-		if warden.ErrorCode(err) != warden.ENOTFOUND {
-			t.Fatalf("store DeleteToken%v = %v, want not found", ids, err)
-		}
-	}
-	if l := e.tokens(t, a.ID); len(l) != 1 {
-		t.Fatalf("a refused delete removed the token: %+v", l)
-	}
-	// Token id 0 is invalid input.
-	saWantErr(t, e.svc.DeleteToken(ctx, a.ID, 0), warden.EINVALID, "serviceaccounts.ErrInvalidTokenId",
-		"invalid service account token id specified")
-	// The right ids delete it.
-	if err := e.svc.DeleteToken(ctx, a.ID, tk.ID); err != nil {
-		t.Fatal(err)
-	}
-	if l := e.tokens(t, a.ID); len(l) != 0 {
-		t.Fatalf("after delete %+v", l)
-	}
-	tokenNotFound(e.svc.DeleteToken(ctx, a.ID, tk.ID))
-}
-
-func TestServiceAccount09_50_DayLimitAndNeverExpiring(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, func(c *warden.Config) { c.TokenExpirationDayLimit = 4 })
-	ctx := e.asAdmin(t)
-	a := e.newSA(t, ctx, "limited", "")
-	// At the store a never-expiring token is allowed whatever the limit.
-	err := e.db.Update(context.Background(), func(tx warden.Tx) error {
-		return tx.CreateToken(context.Background(), &warden.Token{OrgID: 1, ServiceAccountID: a.ID, Name: "raw",
-			Hash: "sha256:raw", Created: saStart, Updated: saStart})
-	})
-	if err != nil {
-		t.Fatalf("store CreateToken without expiry: %v", err)
-	}
-	if l := e.tokens(t, a.ID); len(l) != 1 || !l[0].Expires.IsZero() {
-		t.Fatalf("stored %+v", l)
-	}
-	// Warden's service refuses it (a deliberate difference from Grafana, SPEC "Where Warden
-	// deliberately differs" 5), like any expiry past the limit's day.
-	for _, ttl := range []int64{0, 5 * 24 * 3600} {
-		_, _, err := e.svc.IssueToken(ctx, a.ID, fmt.Sprintf("ttl-%d", ttl), ttl)
-		if err != warden.ErrTokenExpiryLimit {
-			t.Fatalf("IssueToken(ttl %d) = %v, want ErrTokenExpiryLimit", ttl, err)
-		}
-	}
-	// The limit compares UTC days: the end of the fourth day is still inside.
-	e.token(t, ctx, a.ID, "four days", 4*24*3600)
-	e.token(t, ctx, a.ID, "end of day four", 4*24*3600+11*3600+59*60)
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "day five", 4*24*3600+12*3600)
-	if err != warden.ErrTokenExpiryLimit {
-		t.Fatalf("IssueToken(day five) = %v, want ErrTokenExpiryLimit", err)
-	}
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "negative", -1)
-	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Change notifications
-
-// saSeen is one Change and what a reader saw in the database while the listener ran.
-type saSeen struct {
-	change warden.Change
-	state  string
-}
-
-// saRecord subscribes a listener that records each Change with a snapshot of the state it
-// names, read through a separate read transaction: it shows whether the change was committed
-// before the listener was called.
-func saRecord(t *testing.T, e *saEnv) func() []saSeen {
-	t.Helper()
-	var mu sync.Mutex
-	var seen []saSeen
-	e.svc.Subscribe(func(c warden.Change) {
-		state := saSnapshot(e, c)
-		mu.Lock()
-		seen = append(seen, saSeen{c, state})
-		mu.Unlock()
-	})
-	return func() []saSeen {
-		mu.Lock()
-		defer mu.Unlock()
-		out := seen
-		seen = nil
-		return out
-	}
-}
-
-func saSnapshot(e *saEnv, c warden.Change) string {
-	ctx := context.Background()
-	var state string
-	err := e.db.View(ctx, func(tx warden.Tx) error {
-		switch c.Kind {
-		case warden.ChangeTokenCreated, warden.ChangeTokenDeleted:
-			l, err := tx.FindTokens(ctx, c.OrgID, c.ServiceAccountID, 100)
-			if err != nil {
-				return err
-			}
-			ids := []string{}
-			for _, tk := range l {
-				ids = append(ids, fmt.Sprint(tk.ID))
-			}
-			state = "tokens=" + strings.Join(ids, ",")
-		case warden.ChangeServiceAccountUpdated, warden.ChangeServiceAccountDeleted:
-			a, err := tx.FindServiceAccount(ctx, c.OrgID, c.ServiceAccountID)
-			if warden.ErrorCode(err) == warden.ENOTFOUND {
-				state = "gone"
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			state = fmt.Sprintf("name=%s role=%s disabled=%t", a.Name, a.Role, a.IsDisabled)
-		case warden.ChangeManagedPermissionChanged:
-			grants, err := tx.FindResourcePermissions(ctx, c.OrgID, warden.ResourceServiceAccounts, c.ServiceAccountID)
-			if err != nil {
-				return err
-			}
-			state = "level="
-			for _, g := range grants {
-				if g.UserID == c.UserID {
-					state += string(g.Level)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return state
-}
-
-// saWantSeen fails unless exactly the wanted changes were seen, each with its state.
-func saWantSeen(t *testing.T, step string, got []saSeen, want ...saSeen) {
-	t.Helper()
-	if len(got) == 0 && len(want) == 0 {
-		return
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s: changes\n%+v\nwant\n%+v", step, got, want)
-	}
-}
-
-func TestServiceAccountSubscribe_EachChangeOnceAfterCommit(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	ctx := e.asAdmin(t)
-	u := e.user(t, "u")
-	seen := saRecord(t, e)
-
-	// Creating: the creator's managed permission.
-	a := e.newSA(t, ctx, "watched", "")
-	saWantSeen(t, "create", seen(), saSeen{warden.Change{Kind: warden.ChangeManagedPermissionChanged, OrgID: 1,
-		UserID: e.admin.ID, ServiceAccountID: a.ID}, "level=Admin"})
-
-	// Tokens.
-	tk, _ := e.token(t, ctx, a.ID, "t1", 0)
-	saWantSeen(t, "issue", seen(), saSeen{warden.Change{Kind: warden.ChangeTokenCreated, OrgID: 1,
-		ServiceAccountID: a.ID, TokenID: tk.ID}, fmt.Sprintf("tokens=%d", tk.ID)})
-	tk2, _ := e.token(t, ctx, a.ID, "t2", 3600)
-	saWantSeen(t, "issue 2", seen(), saSeen{warden.Change{Kind: warden.ChangeTokenCreated, OrgID: 1,
-		ServiceAccountID: a.ID, TokenID: tk2.ID}, fmt.Sprintf("tokens=%d,%d", tk.ID, tk2.ID)})
-	if err := e.svc.DeleteToken(ctx, a.ID, tk.ID); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "delete token", seen(), saSeen{warden.Change{Kind: warden.ChangeTokenDeleted, OrgID: 1,
-		ServiceAccountID: a.ID, TokenID: tk.ID}, fmt.Sprintf("tokens=%d", tk2.ID)})
-
-	// Updates, one per call whatever it changes.
-	editor, yes := warden.RoleEditor, true
-	name := "renamed"
-	if _, err := e.svc.UpdateServiceAccount(ctx, a.ID, warden.ServiceAccountUpdate{Role: &editor}); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "role", seen(), saSeen{warden.Change{Kind: warden.ChangeServiceAccountUpdated, OrgID: 1,
-		ServiceAccountID: a.ID}, "name=watched role=Editor disabled=false"})
-	if _, err := e.svc.UpdateServiceAccount(ctx, a.ID, warden.ServiceAccountUpdate{Name: &name, IsDisabled: &yes}); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "name+disabled", seen(), saSeen{warden.Change{Kind: warden.ChangeServiceAccountUpdated, OrgID: 1,
-		ServiceAccountID: a.ID}, "name=renamed role=Editor disabled=true"})
-	// An empty update changes nothing and announces nothing.
-	if _, err := e.svc.UpdateServiceAccount(ctx, a.ID, warden.ServiceAccountUpdate{}); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "empty update", seen())
-
-	// Managed permissions.
-	if _, err := e.svc.SetServiceAccountUserPermission(ctx, a.ID, u.ID, warden.LevelEdit); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "grant", seen(), saSeen{warden.Change{Kind: warden.ChangeManagedPermissionChanged, OrgID: 1,
-		UserID: u.ID, ServiceAccountID: a.ID}, "level=Edit"})
-	if _, err := e.svc.SetServiceAccountUserPermission(ctx, a.ID, u.ID, warden.LevelAdmin); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "upgrade", seen(), saSeen{warden.Change{Kind: warden.ChangeManagedPermissionChanged, OrgID: 1,
-		UserID: u.ID, ServiceAccountID: a.ID}, "level=Admin"})
-	if removed, err := e.svc.SetServiceAccountUserPermission(ctx, a.ID, u.ID, ""); err != nil || !removed {
-		t.Fatalf("remove = %v, %v", removed, err)
-	}
-	saWantSeen(t, "remove", seen(), saSeen{warden.Change{Kind: warden.ChangeManagedPermissionChanged, OrgID: 1,
-		UserID: u.ID, ServiceAccountID: a.ID}, "level="})
-
-	// Failures announce nothing.
-	admin := warden.RoleAdmin
-	_, err := e.svc.UpdateServiceAccount(saAs(warden.KindUser, u.ID, 1, warden.RoleViewer), a.ID, warden.ServiceAccountUpdate{Role: &admin})
-	saWantRoleForbidden(t, err)
-	_, err = e.svc.UpdateServiceAccount(ctx, 9999, warden.ServiceAccountUpdate{Name: &name})
-	saWantNotFound(t, err)
-	_, err = e.svc.CreateServiceAccount(ctx, "watched", nil, false)
-	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrAlreadyExists", "service account already exists")
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "t2", 0)
-	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrTokenAlreadyExists",
-		"service account token with given name already exists in the organization")
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "neg", -1)
-	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
-	saWantErr(t, e.svc.DeleteToken(ctx, a.ID, 9999), warden.ENOTFOUND, "serviceaccounts.ErrTokenNotFound",
-		"service account token not found")
-	if _, err := e.svc.SetServiceAccountUserPermission(ctx, a.ID, 9999, warden.LevelEdit); err == nil {
-		t.Fatal("granted a permission to a missing user")
-	}
-	if _, err := e.svc.SetServiceAccountUserPermission(ctx, a.ID, u.ID, "Bogus"); err == nil {
-		t.Fatal("granted a bogus level")
-	}
-	saWantNotFound(t, e.svc.DeleteServiceAccount(ctx, 9999))
-	saWantSeen(t, "failures", seen())
-
-	// An account created by a service account has no creator grant, so nothing to announce.
-	b := e.newSA(t, saAs(warden.KindServiceAccount, a.ID, 1, warden.RoleAdmin, saCreatePerm), "made by a token", "")
-	saWantSeen(t, "create by token", seen())
-
-	// Deleting the account: one change, after its row and tokens are gone.
-	if err := e.svc.DeleteServiceAccount(ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "delete", seen(), saSeen{warden.Change{Kind: warden.ChangeServiceAccountDeleted, OrgID: 1,
-		ServiceAccountID: a.ID}, "gone"})
-	if l := e.tokens(t, a.ID); len(l) != 0 {
-		t.Fatalf("tokens of the deleted account: %+v", l)
-	}
-	if err := e.svc.DeleteServiceAccount(ctx, b.ID); err != nil {
-		t.Fatal(err)
-	}
-	saWantSeen(t, "delete b", seen(), saSeen{warden.Change{Kind: warden.ChangeServiceAccountDeleted, OrgID: 1,
-		ServiceAccountID: b.ID}, "gone"})
-}
-
-// The org in each Change is the account's: a change in org 2 names org 2.
-func TestServiceAccountSubscribe_OrgOfTheChange(t *testing.T) {
-	t.Parallel()
-	e := newSAEnv(t, nil)
-	org2, err := e.svc.CreateOrg(e.asAdmin(t), "Org2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := e.asUser(t, e.admin, org2.ID)
-	seen := saRecord(t, e)
-	a := e.newSA(t, ctx, "two", "")
-	tk, _ := e.token(t, ctx, a.ID, "t", 0)
-	if err := e.svc.DeleteServiceAccount(ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	for _, s := range seen() {
-		if s.change.OrgID != org2.ID || s.change.ServiceAccountID != a.ID {
-			t.Fatalf("change %+v does not name org %d and account %d", s.change, org2.ID, a.ID)
-		}
-		if s.change.Kind == warden.ChangeTokenCreated && s.change.TokenID != tk.ID {
-			t.Fatalf("token change %+v", s.change)
-		}
-		kinds = append(kinds, string(s.change.Kind))
-	}
-	sort.Strings(kinds)
-	want := []string{string(warden.ChangeManagedPermissionChanged), string(warden.ChangeServiceAccountDeleted), string(warden.ChangeTokenCreated)}
-	sort.Strings(want)
-	if !reflect.DeepEqual(kinds, want) {
-		t.Fatalf("kinds %v, want %v", kinds, want)
 	}
 }

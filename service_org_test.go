@@ -7,11 +7,11 @@ import (
 	"github.com/wardenhq/warden"
 )
 
-// SPEC-identity §13 item 71 (and §6.5 step 3): nobody assigns a role above their own org role
-// unless they are a server admin. Warden has no custom role grants, so an Editor holding
-// org.users:add cannot be built over HTTP (the permission engine refuses the Editor first); the
-// rule is tested here on the service with a hand-built principal.
-func TestServiceOrg_71_CannotAssignRoleAboveOwn(t *testing.T) {
+// Nobody assigns a role above their own org role (adding a user to an org or changing their
+// role there) unless they are a server admin. Warden has no custom role grants, so an Editor
+// holding org.users:add cannot be built over HTTP (the permission engine refuses the Editor
+// first); the rule is tested here on the service with a hand-built principal.
+func TestOrgUsers_CannotAssignRoleAboveOwn(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, nil)
 	e.bootstrap(t)

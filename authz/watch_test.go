@@ -62,6 +62,7 @@ func newTestWatcher(t *testing.T, content string, interval time.Duration) (*Watc
 	logs := &syncBuffer{}
 	h := &Holder{}
 	w := NewWatcher(path, h, slog.New(slog.NewTextHandler(logs, nil)), interval)
+	w.settle = time.Millisecond // the reads still must agree; TestWatcher_ReloadWaits checks the real pause
 	if err := w.Load(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +107,16 @@ func TestWatcher_PicksUpChanges(t *testing.T) {
 
 func TestWatcher_InvalidKeepsLastGood(t *testing.T) {
 	t.Parallel()
-	w, h, path, logs := newTestWatcher(t, twoRules, 0)
+	// Polling every 10 ms (the default interval is TestWatcher_PicksUpChanges's), so saves are
+	// atomic: an in-place write caught between truncation and data by two polls would count an
+	// empty file as a failure of its own.
+	w, h, path, logs := newTestWatcher(t, twoRules, 10*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go w.Run(ctx)
 	good := h.Rules()
 
-	write(t, path, badRules)
+	saveAtomically(t, path, badRules)
 	start := time.Now()
 	for h.Failures() == 0 {
 		if time.Since(start) > 10*time.Second {
@@ -128,13 +132,15 @@ func TestWatcher_InvalidKeepsLastGood(t *testing.T) {
 		t.Fatalf("the failure and its reason are not logged:\n%s", logs)
 	}
 	// The same invalid content is counted once, however often it is polled.
-	time.Sleep(4 * DefaultPollInterval)
+	for range 4 {
+		w.poll()
+	}
 	if got := h.Failures(); got != 1 {
 		t.Fatalf("failures = %d after more polls of the same content, want 1", got)
 	}
 
 	// Fixed: the new rules apply.
-	write(t, path, oneRule)
+	saveAtomically(t, path, oneRule)
 	waitRules(t, h, 1)
 }
 
@@ -211,10 +217,15 @@ func TestWatcher_LoadInvalid(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rules.yaml")
 	write(t, path, badRules)
 	h := &Holder{}
-	if err := NewWatcher(path, h, slog.New(slog.DiscardHandler), 0).Load(); err == nil {
+	load := func(path string) error {
+		w := NewWatcher(path, h, slog.New(slog.DiscardHandler), 0)
+		w.settle = time.Millisecond
+		return w.Load()
+	}
+	if err := load(path); err == nil {
 		t.Fatal("Load of an invalid file succeeded")
 	}
-	if err := NewWatcher(path+".missing", h, slog.New(slog.DiscardHandler), 0).Load(); err == nil {
+	if err := load(path + ".missing"); err == nil {
 		t.Fatal("Load of a missing file succeeded")
 	}
 	if h.Rules() != nil || h.Failures() != 0 {
@@ -295,6 +306,7 @@ func TestWatcher_ReloadOfAFileThatKeepsChanging(t *testing.T) {
 // TestWatcher_ReloadWaits checks the real pause between a reload's two reads.
 func TestWatcher_ReloadWaits(t *testing.T) {
 	w, h, path, _ := newTestWatcher(t, oneRule, time.Hour)
+	w.settle = ReloadSettle
 	write(t, path, twoRules)
 	start := time.Now()
 	if err := w.Reload("SIGHUP"); err != nil {

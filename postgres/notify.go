@@ -113,7 +113,11 @@ func (db *DB) listenOnce(ctx context.Context, channel string, onNotify func(stri
 			return true, ctx.Err()
 		case timedOut && !conn.IsClosed():
 			// Silence for a while: make sure the connection is still there.
-			pctx, cancel := context.WithTimeout(ctx, min(listenPingTime, db.listenCheck))
+			timeout := db.listenCheck
+			if db.listenPing > 0 {
+				timeout = db.listenPing
+			}
+			pctx, cancel := context.WithTimeout(ctx, min(listenPingTime, timeout))
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {

@@ -72,6 +72,8 @@ type DB struct {
 	// same timeout), so that a connection that died without a word is noticed within twice
 	// that: the bound on how long an instance can miss other instances' changes unawares.
 	listenCheck time.Duration
+	// listenPing, when not zero, is the ping's timeout instead of listenCheck (tests set it).
+	listenPing time.Duration
 }
 
 var _ warden.Store = (*DB)(nil)
