@@ -20,6 +20,17 @@ type Config struct {
 	BruteForceMaxAttempts int // failed sign-ins per username in BruteForceWindow
 	PasswordCheckIPLimit  int // failed password checks per client IP in BruteForceWindow; 0 = off
 	BruteForceWindow      time.Duration
+	// IPv6PrefixLength is the prefix by which IPv6 clients are counted in every per-client-IP
+	// limit (failed password checks, failed token lookups): one host usually holds a whole
+	// /64, so counting its addresses one by one would let it multiply any limit. IPv4 and
+	// IPv4-mapped IPv6 addresses are counted one by one. Values outside 1–128 mean 64.
+	IPv6PrefixLength int
+
+	// SecretKey is the installation's [security] secret_key. Failed sign-ins for names that
+	// match no account are counted by an HMAC of the name keyed from it, so the database never
+	// holds what was typed; empty draws a random key per process (the counts of such names are
+	// then not shared between instances or kept across restarts — those of accounts are).
+	SecretKey string
 
 	// PasswordPolicy enables Grafana's strong password policy.
 	PasswordPolicy bool
@@ -53,6 +64,7 @@ func DefaultConfig() Config {
 		BruteForceMaxAttempts:  5,
 		PasswordCheckIPLimit:   100,
 		BruteForceWindow:       5 * time.Minute,
+		IPv6PrefixLength:       64,
 		SessionInactive:        7 * 24 * time.Hour,
 		SessionLifetime:        30 * 24 * time.Hour,
 		AutoAssignOrg:          true,
@@ -82,6 +94,7 @@ type Service struct {
 	denials   denialMemory // recent access denials, so that repeats are recorded once a minute
 	lastUsed  *lastUsedTracker
 	checks    *passwordChecks
+	nameKey   []byte // keys the hashes of unknown sign-in names (nameAttemptKey)
 	cache     *authCache
 	rolePerms map[OrgRole]Permissions // read-only, shared by cached identities
 }
@@ -93,6 +106,9 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 	}
 	if cfg.BruteForceWindow <= 0 {
 		cfg.BruteForceWindow = 5 * time.Minute
+	}
+	if cfg.IPv6PrefixLength < 1 || cfg.IPv6PrefixLength > 128 {
+		cfg.IPv6PrefixLength = 64
 	}
 	if !cfg.AutoAssignOrgRole.Valid() {
 		cfg.AutoAssignOrgRole = RoleViewer
@@ -110,6 +126,7 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		Rand:      rand.Reader,
 		lastUsed:  newLastUsedTracker(),
 		checks:    newPasswordChecks(),
+		nameKey:   newNameKey(cfg.SecretKey),
 		cache:     newAuthCache(cfg.Cache),
 		rolePerms: rolePerms,
 	}

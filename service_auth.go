@@ -2,11 +2,14 @@ package warden
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -27,33 +30,59 @@ var (
 // recording failures. It is the one path for POST /login and HTTP Basic auth. Service accounts
 // never match. Every failure returns the same error whether or not the user exists, except a
 // per-IP limit (429) and a disabled user with the right password (identity.disabled).
+//
+// The per-name block is the account's when the name is one of an account's (its login or its
+// email: failures as either block both), else the name's; a name matching no account is
+// counted by a keyed hash, never stored in clear, because people type passwords into that
+// field. An empty name or password is no guess: refused without being counted.
 func (s *Service) CheckPassword(ctx context.Context, username, password string) (*User, error) {
 	name := strings.ToLower(strings.TrimSpace(username))
+	if name == "" || password == "" {
+		// No account has an empty name or password: refusing these costs a client nothing,
+		// and a flood of them is not guessing anything.
+		return nil, errLoginFailed
+	}
 	if len(name) > maxLoginLen {
 		// No login is that long; refuse without storing megabytes in login_attempt.
 		return nil, errLoginFailed
 	}
-	ip := ClientIPFromContext(ctx)
+	ip := s.clientKey(ClientIPFromContext(ctx))
 	now := s.now()
 
+	find := func() (*User, error) {
+		var u *User
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			u, err = findLoginUser(ctx, tx, name)
+			return err
+		})
+		if err != nil && !IsNotFound(err) {
+			return nil, fmt.Errorf("find user: %w", err)
+		}
+		return u, nil
+	}
+	var keys attemptKeys
 	if !s.cfg.DisableBruteForce {
-		release, err := s.admitPasswordCheck(ctx, name, ip, now)
+		// Which account the name is decides what the failures count against.
+		u, err := find()
 		if err != nil {
 			return nil, err
 		}
-		// Held until the outcome is recorded, so concurrent checks for the same name or IP
+		keys = s.attemptKeysFor(name, u)
+		release, err := s.admitPasswordCheck(ctx, keys, ip, now)
+		if err != nil {
+			return nil, err
+		}
+		// Held until the outcome is recorded, so concurrent checks for the same account or IP
 		// count as attempts and a burst cannot slip past the limit.
 		defer release()
 	}
 
-	var u *User
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		u, err = findLoginUser(ctx, tx, name)
-		return err
-	})
-	if err != nil && !IsNotFound(err) {
-		return nil, fmt.Errorf("find user: %w", err)
+	// Looked up (again) once admitted: an admission may have waited for other checks, and the
+	// password checked must be the current one.
+	u, err := find()
+	if err != nil {
+		return nil, err
 	}
 	hash := ""
 	if u != nil {
@@ -69,7 +98,7 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 		if u != nil {
 			target, detail = idString(u.ID), "login="+u.Login
 		}
-		if err := s.recordFailedPassword(ctx, name, ip, now, "login", target, detail); err != nil {
+		if err := s.recordFailedPassword(ctx, keys.record, ip, now, "login", target, detail); err != nil {
 			return nil, err
 		}
 		return nil, errLoginFailed
@@ -80,15 +109,84 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 	return u, nil
 }
 
+// attemptKeys are the values under which failed password checks are stored (record) and
+// counted (count) in login_attempt's username column. Never a typed name in clear.
+type attemptKeys struct {
+	record string
+	count  []string
+}
+
+// accountAttemptKey is the key of an account's failures, whichever of its names was typed.
+func accountAttemptKey(id int64) string { return "id:" + idString(id) }
+
+// nameAttemptKey is the key of a normalised name that matched no account: a keyed hash, so that
+// a copy of the database does not show what people typed (often a password) while failures
+// for one name can still be counted. The key is derived from secret_key, or random per process
+// when there is none (never stored), so the hash cannot be reversed by guessing.
+func (s *Service) nameAttemptKey(name string) string {
+	m := hmac.New(sha256.New, s.nameKey)
+	m.Write([]byte(name))
+	return "name:" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// attemptKeysFor returns the keys of a check of name, which resolved to u (nil: no account).
+// An account's failures are recorded under the account; its check also counts failures stored
+// under the typed name while it matched no account, so a name blocked before an account took
+// it stays blocked for the rest of the window.
+func (s *Service) attemptKeysFor(name string, u *User) attemptKeys {
+	nk := s.nameAttemptKey(name)
+	if u == nil {
+		return attemptKeys{record: nk, count: []string{nk}}
+	}
+	ak := accountAttemptKey(u.ID)
+	return attemptKeys{record: ak, count: []string{ak, nk}}
+}
+
+// newNameKey derives the key of nameAttemptKey from the installation's secret_key, or draws a
+// random one (per process) when none is set.
+func newNameKey(secret string) []byte {
+	// Grafana's published default key keys nothing: a Grafana config file that kept it gets a
+	// random key, like an empty one.
+	if secret == "" || secret == "SW2YcwTIb9zpOOhoPsMm" {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			panic(err) // crypto/rand failing at start is unrecoverable
+		}
+		return k
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("warden login_attempt names v1"))
+	return m.Sum(nil)
+}
+
+// clientKey returns what the per-client-IP limits count ip as: an IPv4 address (an IPv4-mapped
+// IPv6 one included) as itself, an IPv6 address as its prefix of IPv6PrefixLength bits (one
+// host usually holds a whole /64), anything else as it is.
+func (s *Service) clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(s.cfg.IPv6PrefixLength)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
 // maxLoginLen bounds what a sign-in name may be: longer input is refused outright.
 const maxLoginLen = 320
 
-// recordFailedPassword stores a failed password check (for brute-force limits) and its audit
-// row.
-func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now time.Time, action, target, detail string) error {
+// recordFailedPassword stores a failed password check (for brute-force limits) under key (an
+// attemptKeys record) and the client key ip, with its audit row.
+func (s *Service) recordFailedPassword(ctx context.Context, key, ip string, now time.Time, action, target, detail string) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if !s.cfg.DisableBruteForce {
-			if err := tx.CreateLoginAttempt(ctx, name, ip, now); err != nil {
+			if err := tx.CreateLoginAttempt(ctx, key, ip, now); err != nil {
 				return err
 			}
 		}
@@ -105,9 +203,11 @@ func (s *Service) recordFailedPassword(ctx context.Context, name, ip string, now
 // whose outcome is not known yet. When the stored failures leave room but checks in progress
 // fill it, the check waits for one of them to finish and counts again, so a burst of correct
 // passwords (a client with ten requests in flight) is served while a burst of guesses still
-// gets no more tries than the limit. It returns a func that ends this check's in-progress
-// count.
-func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now time.Time) (func(), error) {
+// gets no more tries than the limit. keys say what the check counts against (the account, or
+// the name); ip is the client key (clientKey). It returns a func that ends this check's
+// in-progress count.
+func (s *Service) admitPasswordCheck(ctx context.Context, keys attemptKeys, ip string, now time.Time) (func(), error) {
+	name := keys.record
 	since := now.Add(-s.cfg.BruteForceWindow)
 	ipLimit := s.cfg.PasswordCheckIPLimit
 	if ip == "" {
@@ -131,8 +231,15 @@ func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now t
 					return err
 				}
 			}
-			byName, err = tx.CountLoginAttempts(ctx, name, since)
-			return err
+			byName = 0
+			for _, k := range keys.count {
+				n, err := tx.CountLoginAttempts(ctx, k, since)
+				if err != nil {
+					return err
+				}
+				byName += n
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("check login attempts: %w", err)
@@ -170,7 +277,8 @@ func (s *Service) admitPasswordCheck(ctx context.Context, name, ip string, now t
 // maxPasswordCheckWait bounds how long a password check waits for others in progress.
 const maxPasswordCheckWait = 10 * time.Second
 
-// passwordChecks counts password checks in progress, by name and by client IP.
+// passwordChecks counts password checks in progress, by attempt key (account or name) and by
+// client key.
 type passwordChecks struct {
 	mu     sync.Mutex // guards the fields
 	byName map[string]int

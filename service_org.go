@@ -202,7 +202,11 @@ func (s *Service) UpdateOrgUser(ctx context.Context, orgID, userID int64, role O
 
 // RemoveOrgUser removes a member from an org, keeping at least one Admin. When the user is left
 // without any org and deleteOrphan is set (the current-org route), the user is deleted, as
-// Grafana does; deleted reports that.
+// Grafana does; deleted reports that. A server admin is never deleted this way, last server
+// admin or not: an org-level caller (an org Admin, an Admin service-account token) must not
+// be able to delete an account that administers the whole server, so it is only removed from
+// the org and kept without one, as Grafana does since CVE-2025-3580. Deleting a server admin
+// takes DELETE /api/admin/users/:id, which only a server admin may call.
 func (s *Service) RemoveOrgUser(ctx context.Context, orgID, userID int64, deleteOrphan bool) (deleted bool, err error) {
 	err = s.store.Update(ctx, func(tx Tx) error {
 		m, err := tx.FindOrgUser(ctx, orgID, userID)
@@ -232,10 +236,7 @@ func (s *Service) RemoveOrgUser(ctx context.Context, orgID, userID int64, delete
 		if err != nil {
 			return err
 		}
-		if len(orgs) == 0 && deleteOrphan {
-			if err := keepOneServerAdmin(ctx, tx, u, "cannot delete last grafana admin"); err != nil {
-				return err
-			}
+		if len(orgs) == 0 && deleteOrphan && !u.IsAdmin {
 			if err := tx.DeleteUser(ctx, userID); err != nil {
 				return err
 			}

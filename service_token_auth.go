@@ -2,7 +2,6 @@ package warden
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -21,7 +20,10 @@ var (
 // AuthenticateToken resolves a service-account token to the principal it acts as. requestedOrg
 // is the org the request names (0: the token's own). Malformed tokens and bad checksums are
 // refused before any lookup; a cached identity answers without the database; every failure
-// is a 401 with Grafana's message, and none of them records a use.
+// is a 401 with Grafana's message, and none of them records a use — except that a token this
+// instance does not hold, from a client past its budget of failed lookups, is not looked up
+// and so cannot be known bad: ETOOMANY (429), never "Invalid API key", which a client or an
+// operator would read as a revoked token.
 //
 // A cache hit allocates nothing: the returned principal is shared and must not be modified.
 func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOrg int64) (*Principal, error) {
@@ -35,16 +37,15 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	now := s.Now()
 	e, err := s.findToken(ctx, secret, now)
 	if err != nil {
-		if errors.Is(err, errLookupBudget) {
-			return nil, ErrInvalidAPIKey
-		}
 		return nil, err
 	}
 	return s.answer(e, now, requestedOrg)
 }
 
-// errLookupBudget is findToken's answer to a client past its budget of failed lookups.
-var errLookupBudget = ErrorID(ETOOMANY, "auth.lookup-budget", "Too many lookups of unknown tokens from this address.")
+// errLookupBudget is findToken's answer to a client past its budget of failed lookups, for a
+// token it does not know: 429, so that a valid token is never told it is invalid.
+var errLookupBudget = ErrorID(ETOOMANY, "auth.lookup-budget",
+	"Too many lookups of unknown tokens from this address. Try again later.")
 
 // findToken returns what is known about a token: from the cache, or from one database lookup
 // that it caches. A token known to be unknown, or found unknown, is ErrInvalidAPIKey (the
@@ -64,7 +65,7 @@ func (s *Service) findToken(ctx context.Context, secret Secret, now time.Time) (
 		}
 	}
 	c.misses.Add(1)
-	ip := ClientIPFromContext(ctx)
+	ip := s.clientKey(ClientIPFromContext(ctx))
 	if c.budget != nil && c.budget.exhausted(ip, now) {
 		c.budgetRefusals.Add(1)
 		return nil, errLookupBudget

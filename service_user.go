@@ -225,9 +225,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPassword,
 	}
 	// The old-password check is a password check like sign-in: same limits, same records, so
 	// a stolen session cannot guess the password without bound.
-	ip, now := ClientIPFromContext(ctx), s.now()
+	ip, now := s.clientKey(ClientIPFromContext(ctx)), s.now()
+	keys := s.attemptKeysFor(u.Login, u)
 	if !s.cfg.DisableBruteForce {
-		release, err := s.admitPasswordCheck(ctx, u.Login, ip, now)
+		release, err := s.admitPasswordCheck(ctx, keys, ip, now)
 		if err != nil {
 			if ErrorCode(err) == EUNAUTHORIZED {
 				return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")
@@ -241,7 +242,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPassword,
 		return fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		if err := s.recordFailedPassword(ctx, u.Login, ip, now, "user.change_password", idString(u.ID), "wrong old password"); err != nil {
+		if err := s.recordFailedPassword(ctx, keys.record, ip, now, "user.change_password", idString(u.ID), "wrong old password"); err != nil {
 			return err
 		}
 		return ErrorID(EINVALID, "user.password-missmatch", "Invalid old password")
@@ -285,11 +286,10 @@ func (s *Service) setPassword(ctx context.Context, userID int64, password, actio
 		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := tx.DeleteLoginAttempts(ctx, u.Login); err != nil {
-			return err
-		}
-		if u.Email != u.Login {
-			if err := tx.DeleteLoginAttempts(ctx, u.Email); err != nil {
+		// The account's failures, and those stored under its names while they matched no
+		// account (attemptKeysFor counts both).
+		for _, k := range []string{accountAttemptKey(u.ID), s.nameAttemptKey(u.Login), s.nameAttemptKey(u.Email)} {
+			if err := tx.DeleteLoginAttempts(ctx, k); err != nil {
 				return err
 			}
 		}

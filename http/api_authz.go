@@ -51,6 +51,7 @@ const (
 	decisionUnauthenticated = "unauthenticated"
 	decisionBadRequest      = "bad_request"
 	decisionBadPath         = "bad_path"
+	decisionLimited         = "limited"
 	decisionError           = "error"
 )
 
@@ -186,6 +187,8 @@ var (
 	forwardDeniedBody = mustJSON(message{"No authorization rule allows this request"})
 	noStore           = []string{"no-store"}
 	bearerChallenge   = []string{"Bearer"}
+	// retryAfter is the Retry-After of a 429, the API's (writeAuthError).
+	retryAfter = []string{"60"}
 )
 
 func mustJSON(v any) []byte {
@@ -225,6 +228,17 @@ func (f *forwardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := f.authenticate(r)
 	if err != nil {
+		if warden.ErrorCode(err) == warden.ETOOMANY {
+			// The client spent its budget of failed token lookups and this instance does not
+			// know the token: it was not checked, so it is not called invalid. 429, which
+			// the proxy passes on (Traefik, Envoy) or turns into an error (nginx), never a
+			// 401 that reads as a revoked token.
+			fl.decision = decisionLimited
+			f.m.limited.Inc()
+			w.Header()["Retry-After"] = retryAfter
+			writeForward(w, http.StatusTooManyRequests, mustJSON(message{warden.ErrorMessage(err)}))
+			return
+		}
 		if warden.ErrorCode(err) != warden.EUNAUTHORIZED {
 			fl.decision = decisionError
 			f.m.errors.Inc()
@@ -429,8 +443,8 @@ func (c *identityHeaders) get(p *warden.Principal) *identity {
 // can touch exists before it is counted (per-rule ones from the first use of the index), so
 // counting allocates nothing.
 type forwardMetrics struct {
-	vec                                                    *prometheus.CounterVec
-	denyNone, unauthenticated, badRequest, badPath, errors prometheus.Counter
+	vec                                                             *prometheus.CounterVec
+	denyNone, unauthenticated, badRequest, badPath, limited, errors prometheus.Counter
 
 	mu     sync.Mutex // serialises growing byRule
 	byRule atomic.Pointer[[]ruleCounters]
@@ -441,7 +455,7 @@ type ruleCounters struct{ allow, deny prometheus.Counter }
 func newForwardMetrics(reg *prometheus.Registry, rules *authz.Holder) *forwardMetrics {
 	vec := registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "warden_authz_forward_decisions_total",
-		Help: "Forward-auth decisions by decision (allow, deny, unauthenticated, bad_request, bad_path, error) and deciding rule index (none: no rule).",
+		Help: "Forward-auth decisions by decision (allow, deny, unauthenticated, bad_request, bad_path, limited, error) and deciding rule index (none: no rule).",
 	}, []string{"decision", "rule"}))
 	registerOrReuse(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_authz_rules_loaded",
@@ -461,6 +475,7 @@ func newForwardMetrics(reg *prometheus.Registry, rules *authz.Holder) *forwardMe
 		unauthenticated: vec.WithLabelValues(decisionUnauthenticated, "none"),
 		badRequest:      vec.WithLabelValues(decisionBadRequest, "none"),
 		badPath:         vec.WithLabelValues(decisionBadPath, "none"),
+		limited:         vec.WithLabelValues(decisionLimited, "none"),
 		errors:          vec.WithLabelValues(decisionError, "none"),
 	}
 	if n := rules.Rules().Len(); n > 0 {

@@ -1,9 +1,10 @@
 package http
 
-// Unusable tokens on /api always get 401 with Grafana's JSON body (tracker issue 8): never
-// 400, 429 or 5xx, however malformed the token, whatever happened to its account, and however
-// often one client retries — past the per-IP budget of failed token lookups too. The contrast:
-// failed *password* checks past the per-IP limit get 429.
+// Unusable tokens on /api always get 401 with Grafana's JSON body: never 400 or 5xx, however
+// malformed the token or whatever happened to its account. The one other answer is for a
+// client past its per-IP budget of failed token lookups: a token that would need a lookup
+// gets 429 with Retry-After, never "Invalid API key", since it may be a valid token this
+// instance has not cached. Failed *password* checks past the per-IP limit get 429 too.
 
 import (
 	"context"
@@ -92,7 +93,6 @@ func unusableTokens(t *testing.T, env *testEnv) (live string, cases []unusableTo
 
 	unknown, err := warden.NewSecret(rand.Reader)
 	check(err)
-	wrongSum := live[:len(live)-1] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", live[len(live)-1])+1)%16])
 
 	const invalid, invalidID = "Invalid API key", "api-key.invalid"
 	cases = []unusableToken{
@@ -101,7 +101,7 @@ func unusableTokens(t *testing.T, env *testEnv) (live string, cases []unusableTo
 		{name: "prefix only", token: "glsa_", message: invalid, messageID: invalidID},
 		{name: "truncated", token: live[:len(live)-1], message: invalid, messageID: invalidID},
 		{name: "one char too many", token: live + "0", message: invalid, messageID: invalidID},
-		{name: "wrong checksum", token: wrongSum, message: invalid, messageID: invalidID},
+		{name: "wrong checksum", token: wrongChecksum(live), message: invalid, messageID: invalidID},
 		{name: "upper-case checksum", token: lettered[:len(lettered)-8] + strings.ToUpper(lettered[len(lettered)-8:]), message: invalid, messageID: invalidID},
 		{name: "other prefix", token: "glxx" + live[4:], message: invalid, messageID: invalidID},
 		{name: "right format, unknown", token: unknown.Reveal(), message: invalid, messageID: invalidID},
@@ -185,6 +185,20 @@ func checkUnauthorized(t *testing.T, w *httptest.ResponseRecorder, message, mess
 	}
 }
 
+// checkLookupBudget checks the answer to a token refused by the per-IP lookup budget: 429 in
+// the authentication error shape, with Retry-After.
+func checkLookupBudget(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	const want = `{"extra":null,"message":"Too many lookups of unknown tokens from this address. Try again later.",` +
+		`"messageId":"auth.lookup-budget","statusCode":429,"traceID":""}`
+	if got := strings.TrimSpace(w.Body.String()); w.Code != http.StatusTooManyRequests || got != want {
+		t.Fatalf("budget refusal: %d %s, want 429 %s", w.Code, got, want)
+	}
+	if w.Header().Get("Retry-After") == "" {
+		t.Errorf("budget refusal without Retry-After")
+	}
+}
+
 func TestUnusableToken_Always401(t *testing.T) {
 	env := newTestEnv(t, nil)
 	live, cases := unusableTokens(t, env)
@@ -217,7 +231,8 @@ func TestUnusableToken_Always401(t *testing.T) {
 
 // TestUnusableToken_ManyTimesFromOneIP retries every unusable token, and a flood of distinct
 // unknown ones, from one client IP: well past the failed-lookup budget (100 a second) and the
-// failed-password limit, every answer is still the same 401.
+// failed-password limit, every answer is the token's own 401 or, for a token that would need
+// a lookup, the budget's 429.
 func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 	env := newTestEnv(t, nil)
 	_, cases := unusableTokens(t, env)
@@ -227,7 +242,7 @@ func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 	const ip = "203.0.113.7"
 	budget := warden.DefaultCacheConfig().FailedLookupsPerIP
 	limit := warden.DefaultConfig().PasswordCheckIPLimit
-	n := 0
+	n, refused := 0, 0
 	send := func(t *testing.T, token, form string, tc unusableToken) {
 		t.Helper()
 		rt := tokenRoutes[n%len(tokenRoutes)]
@@ -239,10 +254,11 @@ func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 		w := httptest.NewRecorder()
 		env.handler.ServeHTTP(w, r)
 		// Once the IP's budget is spent, a token the cache does not know yet is refused
-		// without a lookup, so with "Invalid API key" even if it is expired, revoked or
-		// disabled: still a 401.
-		if tc.messageID != "api-key.invalid" && strings.Contains(w.Body.String(), `"api-key.invalid"`) {
-			tc.message, tc.messageID = "Invalid API key", "api-key.invalid"
+		// without a lookup, with the budget's 429: even a valid token may be refused so.
+		if w.Code == http.StatusTooManyRequests {
+			refused++
+			checkLookupBudget(t, w)
+			return
 		}
 		checkUnauthorized(t, w, tc.message, tc.messageID)
 	}
@@ -260,8 +276,9 @@ func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 			t.Fatalf("after %d requests", n)
 		}
 	}
-	if got := env.svc.CacheStats().BudgetRefusals; got == 0 {
-		t.Errorf("BudgetRefusals = 0 after %d unknown tokens from one IP: the budget was never reached", flood)
+	if got := env.svc.CacheStats().BudgetRefusals; got == 0 || refused != flood-budget {
+		t.Errorf("BudgetRefusals = %d and %d answers of 429 after %d unknown tokens from one IP, want > 0 and %d",
+			got, refused, flood, flood-budget)
 	}
 	// And every kind of unusable token, again and again, from the same exhausted IP.
 	for round := range 10 {
@@ -274,7 +291,7 @@ func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d requests from %s, all 401; %d refused by the budget", n, ip, env.svc.CacheStats().BudgetRefusals)
+	t.Logf("%d requests from %s: %d answered 429 by the budget, the rest 401", n, ip, refused)
 }
 
 // TestUnusableToken_PasswordLimitContrast: failed password checks past the per-IP limit get

@@ -96,7 +96,10 @@ type Config struct {
 		AdminPassword string
 		// AdminEmail is the email of the admin created at first start.
 		AdminEmail string
-		// SecretKey is used for signing.
+		// SecretKey keys the hashes under which failed sign-ins for names
+		// matching no account are counted (so the database never holds what
+		// was typed); set the same value on every instance. Tokens do not
+		// depend on it.
 		SecretKey string
 		// DisableBruteForceLoginProtection turns off per-user lockout.
 		DisableBruteForceLoginProtection bool
@@ -106,6 +109,10 @@ type Config struct {
 		// PasswordCheckIPLimit is the number of failed password checks per
 		// client IP per 5 minutes before requests get 429; 0 disables it.
 		PasswordCheckIPLimit int
+		// IPv6PrefixLength is the prefix by which IPv6 clients are counted
+		// in every per-client-IP limit (1–128; default 64, one host's
+		// usual allocation). IPv4 clients are counted by address.
+		IPv6PrefixLength int
 		// CookieSecure sets the Secure flag on cookies.
 		CookieSecure bool
 		// DisableGravatar turns off gravatar profile images.
@@ -656,6 +663,7 @@ func (l *loader) build() *Config {
 		sec.BruteForceMaxAttempts = 1 // as Grafana does: protection stays on
 	}
 	sec.PasswordCheckIPLimit = int(l.int("security", "password_check_ip_limit", 0, math.MaxInt32))
+	sec.IPv6PrefixLength = int(l.int("security", "ipv6_prefix_length", 1, 128))
 	sec.CookieSecure = l.bool("security", "cookie_secure")
 	sec.DisableGravatar = l.bool("security", "disable_gravatar")
 

@@ -67,6 +67,8 @@ func serviceConfig(cfg *Config) warden.Config {
 	c.DisableBruteForce = cfg.Security.DisableBruteForceLoginProtection
 	c.BruteForceMaxAttempts = cfg.Security.BruteForceMaxAttempts
 	c.PasswordCheckIPLimit = cfg.Security.PasswordCheckIPLimit
+	c.IPv6PrefixLength = cfg.Security.IPv6PrefixLength
+	c.SecretKey = cfg.Security.SecretKey
 	c.PasswordPolicy = cfg.AuthBasic.PasswordPolicy
 	c.SessionInactive = cfg.Auth.LoginMaximumInactiveLifetime
 	c.SessionLifetime = cfg.Auth.LoginMaximumLifetime
