@@ -180,9 +180,10 @@ func (w *Watcher) apply(trigger string, data []byte, key [sha256.Size]byte, err 
 
 // fail logs and counts a reload that kept the rules in effect; mu is held.
 func (w *Watcher) fail(trigger string, err error) {
-	w.holder.failures.Add(1)
 	w.logger.Error("authorization rules not reloaded; the last good rules stay in effect",
 		"file", w.path, "trigger", trigger, "err", err, "rules_in_effect", w.holder.Rules().Len())
+	// Counted after the log line, so whoever sees the count can also read why.
+	w.holder.failures.Add(1)
 }
 
 // poll reads the file once and applies new content seen twice in a row.
