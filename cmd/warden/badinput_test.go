@@ -83,6 +83,7 @@ func jsonMessage(t *testing.T, body []byte) string {
 }
 
 func TestBadInput_Wire(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, map[string]string{
 		"WARDEN_SERVER_MAX_HEADER_BYTES": "16384",
 		"WARDEN_SERVER_READ_TIMEOUT":     "1s",
@@ -155,6 +156,7 @@ func TestBadInput_Wire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			resp, body := rawExchange(t, ts, tt.req, tt.stall, tt.holdBack)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d; body: %.300s", resp.StatusCode, tt.wantStatus, body)

@@ -70,6 +70,7 @@ func cliRestart(t *testing.T, dataDir string) *testServer {
 
 func TestCLI_Version(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 	for _, args := range [][]string{{"--version"}, {"-version"}, {"version"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			r := runCLI(t, nil, "", args...)
@@ -86,6 +87,7 @@ func TestCLI_Version(t *testing.T) {
 
 func TestCLI_Usage(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 	tests := []struct {
 		name string
 		args []string
@@ -122,8 +124,10 @@ func TestCLI_Usage(t *testing.T) {
 
 func TestCLI_Config(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 
 	t.Run("ErrMalformedValue", func(t *testing.T) {
+		t.Parallel()
 		env := cliDataEnv(filepath.Join(t.TempDir(), "data"))
 		env["WARDEN_SERVER_HTTP_PORT"] = "abc"
 		r := runCLI(t, env, "", "server")
@@ -140,6 +144,7 @@ func TestCLI_Config(t *testing.T) {
 	})
 
 	t.Run("ErrMalformedValueAdmin", func(t *testing.T) {
+		t.Parallel()
 		env := cliDataEnv(filepath.Join(t.TempDir(), "data"))
 		env["WARDEN_SECURITY_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS"] = "five"
 		r := runCLI(t, env, "", "admin", "backup", filepath.Join(t.TempDir(), "b.db"))
@@ -157,6 +162,7 @@ func TestCLI_Config(t *testing.T) {
 		{"admin", "backup", "--config", missing, "out.db"},
 	} {
 		t.Run("ErrMissingFile/"+strings.Join(args, "_"), func(t *testing.T) {
+			t.Parallel()
 			r := runCLI(t, cliDataEnv(filepath.Join(t.TempDir(), "data")), "new-password\n", args...)
 			cliWantExit(t, r, 2)
 			if !strings.Contains(r.Err.Error(), "does-not-exist.ini") {
@@ -167,13 +173,16 @@ func TestCLI_Config(t *testing.T) {
 }
 
 func TestCLI_ResetAdminPassword(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
 		ts := startServer(t, nil)
 		// Lock the admin out: five failed sign-ins.
 		for i := 0; i < 5; i++ {
 			ts.basic("admin", "wrong-password").expect(t, http.StatusUnauthorized, "GET", "/api/user", nil)
 		}
-		ts.admin().expect(t, http.StatusUnauthorized, "GET", "/api/user", nil)
+		ts.adminBasic().expect(t, http.StatusUnauthorized, "GET", "/api/user", nil)
 		ts.Stop()
 
 		r := runCLI(t, cliDataEnv(ts.DataDir), "brand-new-pass\n", "admin", "reset-admin-password", "--password-from-stdin")
@@ -196,6 +205,7 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 	})
 
 	t.Run("OKCRLF", func(t *testing.T) {
+		t.Parallel()
 		dir := cliRanDataDir(t)
 		cliWantOK(t, runCLI(t, cliDataEnv(dir), "crlf-password\r\n", "admin", "reset-admin-password", "--password-from-stdin"))
 		ts := cliRestart(t, dir)
@@ -203,6 +213,7 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 	})
 
 	t.Run("OKPositional", func(t *testing.T) {
+		t.Parallel()
 		dir := cliRanDataDir(t)
 		r := runCLI(t, cliDataEnv(dir), "", "admin", "reset-admin-password", "positional-pass")
 		cliWantOK(t, r)
@@ -215,6 +226,7 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 	})
 
 	t.Run("OKStdinNoWarning", func(t *testing.T) {
+		t.Parallel()
 		dir := cliRanDataDir(t)
 		r := runCLI(t, cliDataEnv(dir), "quiet-password\n", "admin", "reset-admin-password", "--password-from-stdin")
 		cliWantOK(t, r)
@@ -224,6 +236,7 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 	})
 
 	t.Run("ErrTooShort", func(t *testing.T) {
+		t.Parallel()
 		dir := cliRanDataDir(t)
 		for _, in := range []string{"abc\n", "\n", ""} {
 			r := runCLI(t, cliDataEnv(dir), in, "admin", "reset-admin-password", "--password-from-stdin")
@@ -239,6 +252,7 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 	})
 
 	t.Run("ErrBothForms", func(t *testing.T) {
+		t.Parallel()
 		dir := cliRanDataDir(t)
 		r := runCLI(t, cliDataEnv(dir), "stdin-pass\n", "admin", "reset-admin-password", "--password-from-stdin", "positional-pass")
 		cliWantExit(t, r, 2)
@@ -250,7 +264,10 @@ func TestCLI_ResetAdminPassword(t *testing.T) {
 }
 
 func TestCLI_Backup(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
 		ts := startServer(t, nil)
 		bobID := ts.createUser(t, map[string]any{"name": "Bob", "login": "bob", "email": "bob@example.com", "password": "bob-password"})
 		before := ts.admin().expect(t, http.StatusOK, "GET", "/api/org/users", nil).List(t)
@@ -300,6 +317,7 @@ func TestCLI_Backup(t *testing.T) {
 	})
 
 	t.Run("ErrExists", func(t *testing.T) {
+		t.Parallel()
 		ts := startServer(t, nil)
 		dest := filepath.Join(t.TempDir(), "backup.db")
 		if err := os.WriteFile(dest, []byte("precious"), 0o600); err != nil {
@@ -328,6 +346,8 @@ func cliOrgUserLogins(list []map[string]any) string {
 var cliBannerPassword = regexp.MustCompile(`password:\s+(\S+)`)
 
 func TestCLI_GeneratedAdminPassword(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the command line, on SQLite data directories")
 	ts := startServer(t, map[string]string{"WARDEN_SECURITY_ADMIN_PASSWORD": ""})
 	logs := ts.Logs()
 	m := cliBannerPassword.FindStringSubmatch(logs)
@@ -352,4 +372,44 @@ func TestCLI_GeneratedAdminPassword(t *testing.T) {
 	if strings.Contains(logs, password) || cliBannerPassword.MatchString(logs) || strings.Contains(logs, "created the server admin") {
 		t.Fatalf("second start printed a password:\n%s", logs)
 	}
+}
+
+// TestCLI_SeedBenchmarkData seeds a data directory with `warden admin seed`, starts the server
+// on it and checks through the API that the accounts are listed and that a sample token
+// authenticates.
+func TestCLI_SeedBenchmarkData(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "it seeds a SQLite data directory")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	tokFile := filepath.Join(dir, "tokens.txt")
+	env := map[string]string{"WARDEN_PATHS_DATA": data, "WARDEN_SECURITY_ADMIN_PASSWORD": "admin"}
+	getenv := func(k string) string { return env[k] }
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"admin", "seed", "--accounts", "50", "--tokens", "200", "--tokens-out", tokFile},
+		getenv, strings.NewReader(""), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("seed: %v\n%s", err, stderr.String())
+	}
+	raw, err := os.ReadFile(tokFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := strings.Fields(string(raw))
+	if len(samples) == 0 {
+		t.Fatal("no sample tokens written")
+	}
+	for _, s := range samples {
+		if strings.Contains(stdout.String()+stderr.String(), s) {
+			t.Fatal("a sample token was printed")
+		}
+	}
+
+	ts := startServer(t, map[string]string{"WARDEN_PATHS_DATA": data})
+	r := ts.admin().expect(t, 200, "GET", "/api/serviceaccounts/search?perpage=10", nil)
+	if got := r.JSON(t)["totalCount"]; got != float64(50) {
+		t.Fatalf("totalCount = %v, want 50", got)
+	}
+	ts.bearer(samples[len(samples)-1]).expect(t, 200, "GET", "/api/org", nil)
+	ts.bearer(samples[0]).expect(t, 200, "GET", "/api/org", nil)
 }

@@ -26,6 +26,8 @@ func (b skewedBus) Now(context.Context) (time.Time, error) { return time.Now().A
 // Each instance judges expiry by its own clock, so it warns (log and metric) when its clock and
 // the database's differ by more than a second, and stays quiet within it.
 func TestCluster_ClockSkewWarning(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "it opens a SQLite store of its own")
 	db, err := sqlite.Open(t.Context(), t.TempDir()+"/w.db")
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,7 @@ func loadErr(t *testing.T, file string, env map[string]string) *ConfigError {
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	c, err := LoadConfig("", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +129,7 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigFileOverrides(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	abs := filepath.Join(t.TempDir(), "abs.db")
 	c := load(t, `
 [paths]
@@ -243,6 +245,7 @@ forward_headers = Traefik
 
 func TestConfigValueForms(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name string
 		file string
@@ -293,6 +296,7 @@ func TestConfigValueForms(t *testing.T) {
 
 func TestConfigEnvOverridesFile(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	file := `
 [server]
 http_port = 4000
@@ -341,6 +345,7 @@ admin_user = fromfile
 
 func TestConfigEnvFile(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "admin_password")
 	if err := os.WriteFile(secret, []byte("from file #1\n"), 0o600); err != nil {
@@ -402,6 +407,7 @@ func TestConfigEnvFile(t *testing.T) {
 
 func TestConfigIgnoresGrafanaSettings(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	// A trimmed copy of a real grafana.ini, including top-level keys,
 	// sections and keys Warden does not know.
 	c := load(t, `
@@ -475,6 +481,7 @@ enabled = true
 
 func TestConfigMalformed(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name string
 		file string
@@ -529,6 +536,7 @@ func TestConfigMalformed(t *testing.T) {
 
 func TestConfigFileErrors(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	missing := filepath.Join(t.TempDir(), "nope.ini")
 	_, err := LoadConfig(missing, nil)
 	var ce *ConfigError
@@ -547,6 +555,7 @@ func TestConfigFileErrors(t *testing.T) {
 
 func TestConfigErrorMasking(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name    string
 		err     *ConfigError
@@ -609,6 +618,7 @@ func TestConfigErrorMasking(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct{ in, want string }{
 		{"postgres://user:pass@host/db", "postgres://user:***@host/db"},
 		{"postgres://user@host/db", "postgres://user@host/db"},
@@ -632,6 +642,7 @@ func TestRedactURL(t *testing.T) {
 
 func TestConfigFeatureToggles(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name string
 		file string
@@ -675,6 +686,7 @@ func TestConfigFeatureToggles(t *testing.T) {
 
 func TestConfigSecretsKeepSpecialCharacters(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	c := load(t, `
 [security]
 admin_password = pa#ss;word
@@ -701,6 +713,7 @@ url = postgres://warden:p#w;d@db/warden
 
 func TestConfigRootURL(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name string
 		file string
@@ -726,6 +739,7 @@ func TestConfigRootURL(t *testing.T) {
 
 func TestParseDuration(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -760,6 +774,7 @@ func TestParseDuration(t *testing.T) {
 
 func TestConfigTrustedProxies(t *testing.T) {
 	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
 	tests := []struct {
 		name string
 		in   string

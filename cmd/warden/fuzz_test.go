@@ -83,6 +83,7 @@ func fuzzSecrets(key, value string) []string {
 // config or a *ConfigError, never panics, and its errors never show a password or secret
 // given in that variable.
 func FuzzConfig(f *testing.F) {
+	skipOnPostgresStage(f, "configuration: no database")
 	keys := fuzzEnvKeys(f)
 	keyIndex := func(section, key string) byte {
 		for i, k := range keys {

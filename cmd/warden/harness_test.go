@@ -11,9 +11,10 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
-	"strconv"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,22 @@ type testServer struct {
 	stderr   *syncBuffer
 	cancel   context.CancelFunc
 	done     chan error
+
+	adminMu   sync.Mutex     // guards adminJar and adminPass
+	adminJar  http.CookieJar // the admin's session (see admin), nil before the first sign-in
+	adminPass string         // the password adminJar's session was signed in with
 }
+
+// testClock is a server clock (warden.Service.Now, see startServerClock) that runs with real
+// time plus an offset the test moves forward with Advance: time passes on the server, to the
+// second as the server keeps it, without the test waiting for it.
+type testClock struct{ offset atomic.Int64 }
+
+// Now returns the server's time.
+func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the server's time on by d.
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // syncBuffer is a goroutine-safe bytes.Buffer for captured output.
 type syncBuffer struct {
@@ -67,7 +83,13 @@ func freePort(t *testing.T) int {
 // is the one testDatabase names (see startRun).
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	return startRun(t, []string{"server"}, env, map[string]string{"WARDEN_SERVER_ROUTER_LOGGING": "true"})
+	return startServerClock(t, env, nil)
+}
+
+// startServerClock is startServer with the server's clock (nil: the real one).
+func startServerClock(t *testing.T, env map[string]string, clock *testClock) *testServer {
+	t.Helper()
+	return startRunClock(t, []string{"server"}, env, map[string]string{"WARDEN_SERVER_ROUTER_LOGGING": "true"}, clock)
 }
 
 // envTestDatabase names the environment variable choosing the database of the test servers:
@@ -97,11 +119,16 @@ func testDatabase(t testing.TB) string {
 // the test ends. A test restarting a server on the same data passes ts.sameStore(...).
 func startRun(t *testing.T, args []string, env, extra map[string]string) *testServer {
 	t.Helper()
+	return startRunClock(t, args, env, extra, nil)
+}
+
+// startRunClock is startRun with the server's clock (nil: the real one).
+func startRunClock(t *testing.T, args []string, env, extra map[string]string, clock *testClock) *testServer {
+	t.Helper()
 	dir := t.TempDir()
-	port := freePort(t)
 	vars := map[string]string{
 		"WARDEN_SERVER_HTTP_ADDR":        "127.0.0.1",
-		"WARDEN_SERVER_HTTP_PORT":        strconv.Itoa(port),
+		"WARDEN_SERVER_HTTP_PORT":        "0", // the system picks a free port as the server binds (see listenAddr)
 		"WARDEN_PATHS_DATA":              filepath.Join(dir, "data"),
 		"WARDEN_SECURITY_ADMIN_PASSWORD": "admin",
 	}
@@ -110,6 +137,10 @@ func startRun(t *testing.T, args []string, env, extra map[string]string) *testSe
 	}
 	for k, v := range env {
 		vars[k] = v
+	}
+	if lvl := strings.ToLower(vars["WARDEN_LOG_LEVEL"]); (lvl == "warn" || lvl == "error") && vars["WARDEN_SERVER_HTTP_PORT"] == "0" {
+		// No "server started" line to read the port from: pick one beforehand.
+		vars["WARDEN_SERVER_HTTP_PORT"] = fmt.Sprint(freePort(t))
 	}
 	_, typed := env["WARDEN_DATABASE_TYPE"]
 	_, pathed := env["WARDEN_DATABASE_PATH"]
@@ -120,7 +151,10 @@ func startRun(t *testing.T, args []string, env, extra map[string]string) *testSe
 	}
 	getenv := func(k string) string { return vars[k] }
 	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{t: t, URL: fmt.Sprintf("http://127.0.0.1:%d", port), DataDir: vars["WARDEN_PATHS_DATA"],
+	if clock != nil {
+		ctx = context.WithValue(ctx, clockKey{}, clock.Now)
+	}
+	ts := &testServer{t: t, DataDir: vars["WARDEN_PATHS_DATA"],
 		Password: vars["WARDEN_SECURITY_ADMIN_PASSWORD"], stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	if vars["WARDEN_DATABASE_TYPE"] == "postgres" {
 		ts.Postgres, ts.DBURL = true, vars["WARDEN_DATABASE_URL"]
@@ -129,7 +163,29 @@ func startRun(t *testing.T, args []string, env, extra map[string]string) *testSe
 		ts.done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, ts.stderr)
 	}()
 	t.Cleanup(ts.Stop)
-	deadline := time.Now().Add(10 * time.Second)
+	// A bound for a server that never comes up, not for a slow start: many tests start
+	// servers at once, each hashing its admin's password.
+	const limit = 30 * time.Second
+	exited := func() bool {
+		select {
+		case err := <-ts.done:
+			ts.done <- err // for Stop
+			t.Fatalf("server exited before it was ready: %v\n%s", err, ts.stderr.String())
+			return true
+		default:
+			return false
+		}
+	}
+	if port := vars["WARDEN_SERVER_HTTP_PORT"]; port != "0" {
+		ts.URL = "http://" + net.JoinHostPort(vars["WARDEN_SERVER_HTTP_ADDR"], port)
+	} else {
+		addr, err := listenAddr(ts.stderr.String, exited, limit)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, ts.stderr.String())
+		}
+		ts.URL = "http://" + addr
+	}
+	deadline := time.Now().Add(limit)
 	for {
 		resp, err := http.Get(ts.URL + "/api/health")
 		if err == nil {
@@ -138,15 +194,36 @@ func startRun(t *testing.T, args []string, env, extra map[string]string) *testSe
 				return ts
 			}
 		}
-		select {
-		case err := <-ts.done:
-			t.Fatalf("server exited before it was ready: %v\n%s", err, ts.stderr.String())
-		default:
-		}
+		exited()
 		if time.Now().After(deadline) {
-			t.Fatalf("server not ready after 10s\n%s", ts.stderr.String())
+			t.Fatalf("server not ready after %v\n%s", limit, ts.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startedAddr matches the address Warden logs once it listens ("server started … addr=…"), in
+// the text and the JSON log formats.
+var startedAddr = regexp.MustCompile(`server started"[ ,]"?addr"?[=:]"?([0-9.]+:[0-9]+)`)
+
+// listenAddr waits until output (a server's stderr so far) names the address the server
+// listens on, and returns it. Servers started by the tests listen on port 0, so that the system
+// picks a free port as they bind: a port found free beforehand could be taken by another test's
+// server, or by a client's ephemeral port, before the server binds it. gone reports whether the
+// server has exited.
+func listenAddr(output func() string, gone func() bool, limit time.Duration) (string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		if m := startedAddr.FindStringSubmatch(output()); m != nil {
+			return m[1], nil
+		}
+		if gone() {
+			return "", fmt.Errorf("the server exited before it listened")
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("the server logged no \"server started\" line within %v", limit)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -209,8 +286,51 @@ func (ts *testServer) basic(user, pass string) *client {
 	return c
 }
 
-// admin returns a Basic-auth client for the server admin.
-func (ts *testServer) admin() *client { return ts.basic("admin", ts.Password) }
+// admin returns a client for the server admin (login admin, password ts.Password) that
+// sends the admin's session cookie and the Origin header cookie-authenticated writes need. The
+// first call signs in (POST /login); later calls share that session as long as ts.Password is
+// the same: HTTP Basic would run the password hash (argon2id, some 40 ms of CPU) again on
+// every request. When signing in fails (the admin is locked out, the password is wrong) the
+// client sends HTTP Basic instead, so that the server's refusal shows. Tests of HTTP Basic
+// itself use adminBasic.
+func (ts *testServer) admin() *client {
+	ts.adminMu.Lock()
+	defer ts.adminMu.Unlock()
+	if ts.adminJar == nil || ts.adminPass != ts.Password {
+		jar, ok := ts.signIn("admin", ts.Password)
+		if !ok {
+			return ts.adminBasic()
+		}
+		ts.adminJar, ts.adminPass = jar, ts.Password
+	}
+	c := ts.anon()
+	c.http.Jar = ts.adminJar
+	c.headers["Origin"] = ts.URL
+	return c
+}
+
+// adminBasic returns an HTTP Basic client for the server admin.
+func (ts *testServer) adminBasic() *client { return ts.basic("admin", ts.Password) }
+
+// signIn posts the sign-in form's JSON to /login and returns the cookie jar holding the new
+// session, or false when the server refused.
+func (ts *testServer) signIn(user, pass string) (http.CookieJar, bool) {
+	jar, _ := cookiejar.New(nil)
+	body, _ := json.Marshal(map[string]string{"user": user, "password": pass})
+	req, err := http.NewRequest("POST", ts.URL+"/login", bytes.NewReader(body))
+	if err != nil {
+		return nil, false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", ts.URL)
+	resp, err := (&http.Client{Jar: jar}).Do(req)
+	if err != nil {
+		return nil, false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return jar, resp.StatusCode == http.StatusOK
+}
 
 // bearer returns a client sending a token.
 func (ts *testServer) bearer(token string) *client {

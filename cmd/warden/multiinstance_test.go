@@ -34,6 +34,8 @@ import (
 // Time bounds are never asserted directly: a promised bound of 1 s is polled with a deadline of
 // 5 s, and the observed delay is logged.
 func TestMultiInstance(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "it runs its own PostgreSQL cluster in every stage")
 	dbURL := pgtest.NewDatabase(t) // skips (or fails in CI) without WARDEN_TEST_POSTGRES_URL
 	serverURL := pgtest.URL(t)     // the maintenance database, for ALTER DATABASE and pg_terminate_backend
 	u, err := url.Parse(dbURL)
@@ -42,10 +44,7 @@ func TestMultiInstance(t *testing.T) {
 	}
 	dbName := strings.TrimPrefix(u.Path, "/")
 
-	bin := filepath.Join(t.TempDir(), "warden")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := wardenBinary(t)
 
 	const password = "mi-Admin-Pa55word"
 	cl := miStartCluster(t, bin, dbURL, password, "A", "B", "C")
@@ -377,19 +376,18 @@ func miStartCluster(t *testing.T, bin, dbURL, password string, names ...string) 
 	var cl []*miInstance
 	for _, name := range names {
 		dir := t.TempDir()
-		port := freePort(t)
 		cmd := exec.Command(bin, "server")
 		cmd.Dir = dir
 		cmd.Env = append(append([]string(nil), base...),
 			"WARDEN_DATABASE_TYPE=postgres",
 			"WARDEN_DATABASE_URL="+dbURL,
 			"WARDEN_SERVER_HTTP_ADDR=127.0.0.1",
-			"WARDEN_SERVER_HTTP_PORT="+strconv.Itoa(port),
+			"WARDEN_SERVER_HTTP_PORT=0", // see listenAddr
 			"WARDEN_PATHS_DATA="+filepath.Join(dir, "data"),
 			"WARDEN_SECURITY_ADMIN_PASSWORD="+password,
 			"WARDEN_SECURITY_SECRET_KEY=mi-shared-secret-key-6f1c0a9e4b",
 		)
-		in := &miInstance{name: name, url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd,
+		in := &miInstance{name: name, cmd: cmd,
 			stderr: &syncBuffer{}, exited: make(chan struct{})}
 		cmd.Stdout = in.stderr
 		cmd.Stderr = in.stderr
@@ -436,6 +434,11 @@ func miStartCluster(t *testing.T, bin, dbURL, password string, names ...string) 
 
 	start := time.Now()
 	for _, in := range cl {
+		addr, err := listenAddr(in.stderr.String, in.hasExited, 30*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", in.name, err, in.stderr.String())
+		}
+		in.url = "http://" + addr
 		in.waitStatus(t, "GET", "/api/health", nil, 200, 30*time.Second)
 	}
 	t.Logf("%d instances healthy %v after starting together", len(cl), time.Since(start).Round(time.Millisecond))

@@ -57,7 +57,7 @@ func TestSecrets_NeverStoredLoggedOrEchoed(t *testing.T) {
 	banner, generated := secBanner(t, ts.Logs())
 	s.password("the generated first admin password", generated, "admin").banner = true
 	ts.Password = generated
-	s.expect(ts.admin(), http.StatusOK, "GET", "/api/user", nil)
+	s.expect(ts.adminBasic(), http.StatusOK, "GET", "/api/user", nil)
 
 	// Sign in with it, refuse a wrong old password, then change it to a known one.
 	adminCookie0 := s.login("admin", generated)
@@ -72,7 +72,7 @@ func TestSecrets_NeverStoredLoggedOrEchoed(t *testing.T) {
 	}
 	s.expect(adminSess0, http.StatusOK, "PUT", "/api/user/password", map[string]string{"oldPassword": generated, "newPassword": adminPW})
 	ts.Password = adminPW
-	admin := ts.admin()
+	admin := ts.adminBasic()
 	s.expect(ts.basic("admin", generated), http.StatusUnauthorized, "GET", "/api/user", nil)
 	s.expect(admin, http.StatusOK, "GET", "/api/user", nil)
 

@@ -92,6 +92,11 @@ func serviceConfig(cfg *Config) warden.Config {
 	return c
 }
 
+// clockKey is the context key of a replacement for the service's clock (warden.Service.Now): a
+// func() time.Time. Only tests set it, to move the server's time on without waiting; without
+// it the service keeps time.Now.
+type clockKey struct{}
+
 // runServer runs Warden until ctx is cancelled, then stops gracefully: no new connections,
 // in-flight requests finish, pending writes are flushed, the database is closed.
 func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
@@ -111,6 +116,9 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	defer db.Close()
 
 	svc := warden.NewService(db, logger, serviceConfig(cfg))
+	if now, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
+		svc.Now = now
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var peers *cluster

@@ -75,7 +75,10 @@ func srvSessionCookie(t *testing.T, c *client) string {
 }
 
 func TestServer_AccessLog(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the HTTP server, whatever the database")
 	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
 		const adminPassword = "Adm1n-S3cret-Pw"
 		const newUserPassword = "N3wUser-S3cret-Pw"
 		const wrongPassword = "Wr0ng-S3cret-Pw"
@@ -83,12 +86,12 @@ func TestServer_AccessLog(t *testing.T) {
 
 		// Basic auth, a failed and a good sign-in with the password in a JSON body, a session
 		// cookie, and another JSON body holding a password.
-		ts.admin().expect(t, http.StatusOK, "GET", "/api/user", nil)
+		ts.adminBasic().expect(t, http.StatusOK, "GET", "/api/user", nil)
 		ts.anon().expect(t, http.StatusUnauthorized, "POST", "/login", map[string]string{"user": "admin", "password": wrongPassword})
 		c := ts.login(t, "admin", adminPassword)
 		cookie := srvSessionCookie(t, c)
 		c.expect(t, http.StatusOK, "GET", "/api/user", nil)
-		ts.admin().expect(t, http.StatusOK, "POST", "/api/admin/users", map[string]any{
+		ts.adminBasic().expect(t, http.StatusOK, "POST", "/api/admin/users", map[string]any{
 			"login": "newbie", "email": "newbie@example.com", "password": newUserPassword})
 		ts.Stop()
 		logs := ts.Logs()
@@ -145,6 +148,7 @@ func TestServer_AccessLog(t *testing.T) {
 	})
 
 	t.Run("QueryNotLogged", func(t *testing.T) {
+		t.Parallel()
 		ts := startServer(t, nil)
 		ts.anon().expect(t, http.StatusOK, "GET", "/healthz?secret=Qu3ry-S3cret", nil)
 		ts.Stop()
@@ -157,6 +161,7 @@ func TestServer_AccessLog(t *testing.T) {
 	})
 
 	t.Run("Off", func(t *testing.T) {
+		t.Parallel()
 		ts := startServer(t, map[string]string{"WARDEN_SERVER_ROUTER_LOGGING": "false"})
 		ts.admin().expect(t, http.StatusOK, "GET", "/api/user", nil)
 		ts.anon().expect(t, http.StatusOK, "GET", "/healthz", nil)
@@ -172,6 +177,8 @@ func TestServer_AccessLog(t *testing.T) {
 }
 
 func TestServer_Metrics(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the HTTP server, whatever the database")
 	ts := startServer(t, nil)
 	for i := 0; i < 3; i++ {
 		ts.admin().expect(t, http.StatusOK, "GET", "/api/org", nil)
@@ -213,7 +220,10 @@ func srvGrepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
+// The health check is public, names the database's state (it pings it: the test runs on the
+// PostgreSQL stage too), the version and the commit, Grafana's way.
 func TestServer_Health(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, nil)
 
 	t.Run("OK", func(t *testing.T) {
@@ -268,7 +278,9 @@ func TestServer_Health(t *testing.T) {
 	})
 }
 
+// A stop drains the server and closes the database cleanly, in well under 10 s.
 func TestServer_GracefulShutdown(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, nil)
 	c := ts.admin()
 	c.expect(t, http.StatusOK, "GET", "/api/user", nil) // leaves an idle keep-alive connection
@@ -294,6 +306,8 @@ func TestServer_GracefulShutdown(t *testing.T) {
 }
 
 func TestServer_TrustedProxies(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "the HTTP server, whatever the database")
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -306,6 +320,7 @@ func TestServer_TrustedProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, tt.env)
 			ts.anon().with("X-Forwarded-For", "203.0.113.9").expect(t, http.StatusOK, "GET", "/healthz", nil)
 			ts.Stop()
@@ -320,6 +335,7 @@ func TestServer_TrustedProxies(t *testing.T) {
 	}
 
 	t.Run("SpoofedLeftHop", func(t *testing.T) {
+		t.Parallel()
 		// Behind one trusted proxy, a client-supplied first hop is not believed: the rightmost
 		// untrusted hop is the client.
 		ts := startServer(t, map[string]string{"WARDEN_SERVER_TRUSTED_PROXIES": "127.0.0.1/32"})
@@ -333,6 +349,8 @@ func TestServer_TrustedProxies(t *testing.T) {
 }
 
 func TestServer_DataDirPermissions(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "it checks the SQLite files")
 	ts := startServer(t, nil)
 	checks := []struct {
 		path string

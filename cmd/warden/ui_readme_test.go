@@ -18,6 +18,7 @@ import (
 //
 //	WARDEN_README_SCREENSHOTS=$PWD/docs/img go test ./cmd/warden -run TestUI_READMEScreenshots -count=1
 func TestUI_READMEScreenshots(t *testing.T) {
+	browserTest(t)
 	dir := os.Getenv("WARDEN_README_SCREENSHOTS")
 	if dir == "" {
 		dir = t.TempDir()
@@ -68,15 +69,6 @@ func TestUI_READMEScreenshots(t *testing.T) {
 			t.Fatalf("%s.png is %d×%d, want 1280×800", name, cfg.Width, cfg.Height)
 		}
 	}
-}
-
-// uiqShotDir is where the tests' screenshots go: $WARDEN_SCREENSHOTS, or a directory under
-// the system temp dir.
-func uiqShotDir() string {
-	if dir := os.Getenv("WARDEN_SCREENSHOTS"); dir != "" {
-		return dir
-	}
-	return filepath.Join(os.TempDir(), "warden-screenshots")
 }
 
 // uiqViewportShot saves a PNG of what the screen shows (not the whole page) as dir/name.png.
