@@ -113,6 +113,7 @@ func (e *cacheEnv) wantRefused(t *testing.T, raw, message string) {
 }
 
 func TestCache_NewTokenIsNeverAMiss(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "fresh", warden.RoleEditor)
 	tk, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -137,6 +138,7 @@ func TestCache_NewTokenIsNeverAMiss(t *testing.T) {
 // Each change that affects a token's validity takes effect on the very next check, with the
 // token's identity cached before the change.
 func TestCache_ChangesTakeEffectImmediately(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		change func(t *testing.T, e *cacheEnv, a *warden.ServiceAccount, tk *warden.Token)
@@ -196,6 +198,7 @@ func TestCache_ChangesTakeEffectImmediately(t *testing.T) {
 // Changes that cannot alter a token's identity leave the cache warm: a new token, a managed
 // permission granted to a user on the account, another account's update or delete.
 func TestCache_UnrelatedChangesKeepEntries(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "steady", warden.RoleViewer)
 	_, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -226,6 +229,7 @@ func TestCache_UnrelatedChangesKeepEntries(t *testing.T) {
 
 // Deleting an org ends its accounts' tokens at once, though the cache held them.
 func TestCache_OrgDeletedEndsItsTokens(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	org, err := e.svc.CreateOrg(e.admin, "Doomed")
 	if err != nil {
@@ -251,6 +255,7 @@ func TestCache_OrgDeletedEndsItsTokens(t *testing.T) {
 
 // A renamed org is served with its new name at once.
 func TestCache_OrgRenameSeenAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	for range 2 {
 		if _, err := e.svc.FindOrgByID(e.admin, 1); err != nil {
@@ -272,6 +277,7 @@ func TestCache_OrgRenameSeenAtOnce(t *testing.T) {
 // A lookup that read a token just before a change committed must not put what it read into
 // the cache: the next check reads again and sees the change.
 func TestCache_LookupRacingWithChangeIsNotCached(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		change func(t *testing.T, e *cacheEnv, a *warden.ServiceAccount, tk *warden.Token)
@@ -313,6 +319,7 @@ func TestCache_LookupRacingWithChangeIsNotCached(t *testing.T) {
 
 // Concurrent misses for one token make one database lookup.
 func TestCache_ConcurrentMissesShareOneLookup(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.Tokens = 0 })
 	a := e.newSA(t, e.admin, "popular", warden.RoleViewer)
 	_, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -353,6 +360,7 @@ func TestCache_ConcurrentMissesShareOneLookup(t *testing.T) {
 
 // Lookups for misses are bounded per instance, however many distinct tokens arrive at once.
 func TestCache_LookupsInFlightAreBounded(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.Lookups = 2; c.Cache.FailedLookupsPerIP = 0 })
 	e.store.viewDelay = 20 * time.Millisecond
 	var wg sync.WaitGroup
@@ -375,6 +383,7 @@ func TestCache_LookupsInFlightAreBounded(t *testing.T) {
 
 // A well-formed unknown token is looked up once and then remembered for a while.
 func TestCache_UnknownTokensRemembered(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	unknown := newSecret(t)
 	views := e.store.views.Load()
@@ -395,6 +404,7 @@ func TestCache_UnknownTokensRemembered(t *testing.T) {
 // clients retrying it cost no lookup and do not spend their IP's failed-lookup budget, so
 // their valid tokens that are not cached yet are still looked up.
 func TestCache_DeletedTokensAreRememberedUnknown(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = 2 })
 	client := warden.NewContextWithClientIP(context.Background(), "192.0.2.44")
 	a := e.newSA(t, e.admin, "keeper", warden.RoleViewer)
@@ -438,6 +448,7 @@ func TestCache_DeletedTokensAreRememberedUnknown(t *testing.T) {
 // A client past its budget of failed lookups gets 429 for further misses without a lookup;
 // other clients, and its own cached tokens, are unaffected; the budget refills.
 func TestCache_FailedLookupBudgetPerClientIP(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = 5 })
 	a := e.newSA(t, e.admin, "honest", warden.RoleViewer)
 	_, good := e.token(t, e.admin, a.ID, "t", 0)
@@ -476,6 +487,7 @@ func TestCache_FailedLookupBudgetPerClientIP(t *testing.T) {
 // While caches are suspended (the cross-instance listener is down) every check reads the
 // database, so changes made elsewhere — here straight in the database — are honoured.
 func TestCache_SuspendedServesNothingFromCache(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "remote", warden.RoleViewer)
 	tk, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -502,6 +514,7 @@ func TestCache_SuspendedServesNothingFromCache(t *testing.T) {
 
 // A change applied from another instance invalidates like a local one.
 func TestCache_ApplyChangeFromElsewhere(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "shared", warden.RoleViewer)
 	tk, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -519,6 +532,7 @@ func TestCache_ApplyChangeFromElsewhere(t *testing.T) {
 // An entry is read again after MaxAge even if no invalidation arrives, which bounds the harm
 // of a lost one (an instance that died between its commit and its announcement).
 func TestCache_EntriesReadAgainAfterMaxAge(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, nil)
 	a := e.newSA(t, e.admin, "lost", warden.RoleViewer)
 	tk, secret := e.token(t, e.admin, a.ID, "t", 0)
@@ -537,6 +551,7 @@ func TestCache_EntriesReadAgainAfterMaxAge(t *testing.T) {
 
 // However many tokens are used, the cache holds at most its size.
 func TestCache_SizeIsBounded(t *testing.T) {
+	t.Parallel()
 	const size = 64
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.Tokens = size })
 	a := e.newSA(t, e.admin, "many", warden.RoleViewer)
@@ -571,6 +586,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 // is remembered, and past the client's budget of failed lookups the caller gets 429 instead of
 // more lookups; a valid cached token costs no read.
 func TestCache_IntrospectionLookupsAreBudgeted(t *testing.T) {
+	t.Parallel()
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = 3 })
 	a := e.newSA(t, e.admin, "seen", warden.RoleViewer)
 	_, good := e.token(t, e.admin, a.ID, "t", 0) // cached at creation

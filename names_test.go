@@ -10,6 +10,7 @@ import (
 // Names longer than Grafana's 190-character columns are refused with 400, never stored or
 // turned into a database error.
 func TestService_NameLength(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
 	ok := strings.Repeat("é", warden.MaxNameLen) // counted in characters, not bytes

@@ -77,6 +77,7 @@ func secWantCode(t *testing.T, what string, err error, code string) {
 // IPv6 addresses are their IPv4 address. Other prefixes, and IPv4 clients, keep their own
 // counts.
 func TestSecurity_IPv6ClientsCountedByPrefix(t *testing.T) {
+	t.Parallel()
 	const limit = 10
 	e := newSecEnv(t, func(c *warden.Config) { c.PasswordCheckIPLimit = limit })
 	refused := 0
@@ -109,6 +110,7 @@ func TestSecurity_IPv6ClientsCountedByPrefix(t *testing.T) {
 
 // The prefix length is configurable: /128 counts each address alone, /48 a whole site.
 func TestSecurity_IPv6PrefixLengthIsConfigurable(t *testing.T) {
+	t.Parallel()
 	const limit = 3
 	e := newSecEnv(t, func(c *warden.Config) { c.PasswordCheckIPLimit = limit; c.IPv6PrefixLength = 128 })
 	for i := range 2 * limit {
@@ -123,6 +125,7 @@ func TestSecurity_IPv6PrefixLengthIsConfigurable(t *testing.T) {
 
 // The per-IP budget of failed token lookups counts IPv6 clients by the same prefix.
 func TestSecurity_IPv6TokenLookupBudgetByPrefix(t *testing.T) {
+	t.Parallel()
 	const budget = 5
 	e := newSecEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = budget })
 	for i := range 3 * budget {
@@ -143,6 +146,7 @@ func TestSecurity_IPv6TokenLookupBudgetByPrefix(t *testing.T) {
 // Finding 3: the 5-failure block is the account's, whichever of its names is typed: failures
 // as the login block the email and the other way round, in any letter case.
 func TestSecurity_UsernameBlockIsPerAccount(t *testing.T) {
+	t.Parallel()
 	e := newSecEnv(t, nil)
 	e.user(t, "bf", "bf@x.io", "right-password")
 	max := e.svc.Config().BruteForceMaxAttempts
@@ -175,6 +179,7 @@ func TestSecurity_UsernameBlockIsPerAccount(t *testing.T) {
 // never stored in clear: neither the database file nor its WAL holds it after a failed
 // sign-in, in any letter case; the failures are still counted and still block the name.
 func TestSecurity_TypedNameNotStoredInClear(t *testing.T) {
+	t.Parallel()
 	e := newSecEnv(t, nil)
 	const typed = "Hunter2-MyRealPassword!"
 	for i := range e.svc.Config().BruteForceMaxAttempts {
@@ -234,6 +239,7 @@ func (s secSlowStore) View(ctx context.Context, fn func(warden.Tx) error) error 
 // The account's limit holds for a concurrent burst that mixes its names: checks in progress
 // count against the account too, so exactly the limit of guesses is verified and stored.
 func TestSecurity_UsernameBlockIsPerAccountUnderBurst(t *testing.T) {
+	t.Parallel()
 	e := newSecEnv(t, nil)
 	e.user(t, "bf", "bf@x.io", "right-password")
 	svc := warden.NewService(secSlowStore{e.db}, slog.New(slog.NewTextHandler(io.Discard, nil)), warden.DefaultConfig())

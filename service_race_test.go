@@ -12,6 +12,7 @@ import (
 // A burst of concurrent sign-ins cannot slip past the per-username limit: checks in progress
 // count as attempts, so at most the limit's worth of passwords are ever verified in a window.
 func TestService_CheckPassword_BurstIsLimited(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, nil)
 	e.user(t, "burst")
 	ctx := warden.NewContextWithClientIP(context.Background(), "192.0.2.7")
@@ -51,6 +52,7 @@ func TestService_CheckPassword_BurstIsLimited(t *testing.T) {
 // Signing in while an admin disables the user must never undo the disable: the session's
 // write re-reads the user and touches only last_seen_at.
 func TestService_Login_DoesNotUndoConcurrentDisable(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, func(c *warden.Config) { c.DisableBruteForce = true })
 	u := e.user(t, "racer")
 	admin := e.asAdmin(t)
@@ -86,6 +88,7 @@ func TestService_Login_DoesNotUndoConcurrentDisable(t *testing.T) {
 
 // A wrong old password counts as a failed password check, like a failed sign-in.
 func TestService_ChangePassword_WrongOldPasswordIsLimited(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, nil)
 	u := e.user(t, "changer")
 	ctx := context.Background()
@@ -110,6 +113,7 @@ func TestService_ChangePassword_WrongOldPasswordIsLimited(t *testing.T) {
 
 // An org always keeps an Admin: its last one cannot be deleted, a second one can.
 func TestService_DeleteUser_LastOrgAdmin(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, nil)
 	admin := e.asAdmin(t)
 	owner := e.user(t, "owner")
@@ -143,6 +147,7 @@ func (s slowView) View(ctx context.Context, fn func(warden.Tx) error) error {
 // The burst limit holds with a database a round trip away too: a check that ends between
 // another's count and its admission is counted again, not missed (it was, 6–7 of 5, in review).
 func TestService_CheckPassword_BurstIsLimitedOverSlowDatabase(t *testing.T) {
+	t.Parallel()
 	e := newSAEnv(t, nil)
 	e.user(t, "burst")
 	svc := warden.NewService(slowView{e.db}, discardLogger(), warden.DefaultConfig())

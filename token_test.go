@@ -53,6 +53,7 @@ func tokMustParse(t *testing.T, s string) Secret {
 }
 
 func TestToken_DecodesGrafanasTestVector(t *testing.T) {
+	t.Parallel()
 	sec := tokMustParse(t, grafanaVector)
 	id, secret, sum := sec.Parts()
 	if id != "sa" || secret != grafanaVectorSecret || sum != grafanaVectorChecksum {
@@ -88,6 +89,7 @@ func TestToken_DecodesGrafanasTestVector(t *testing.T) {
 }
 
 func TestToken_ExampleTokensParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ token, secret, sum string }{
 		{grafanaVector, grafanaVectorSecret, grafanaVectorChecksum},
 		{"glsa_yscW25imSKJIuav8zF37RZmnbiDvB05G_fcaaf58a", "yscW25imSKJIuav8zF37RZmnbiDvB05G", "fcaaf58a"},
@@ -105,6 +107,7 @@ func TestToken_ExampleTokensParse(t *testing.T) {
 }
 
 func TestToken_MalformedRejected(t *testing.T) {
+	t.Parallel()
 	v := grafanaVector
 	secret := grafanaVectorSecret
 	for _, tc := range []struct{ name, in string }{
@@ -142,6 +145,7 @@ func TestToken_MalformedRejected(t *testing.T) {
 }
 
 func TestToken_NewSecretShape(t *testing.T) {
+	t.Parallel()
 	seen := make(map[string]bool, 1000)
 	for i := 0; i < 1000; i++ {
 		sec, err := NewSecret(rand.Reader)
@@ -174,6 +178,7 @@ func TestToken_NewSecretShape(t *testing.T) {
 // than 50 standard deviations wide, so it cannot flake; a biased generator (modulo bias gives
 // the first 8 characters 5/4 of their share) still shows in the logged chi-square.
 func TestToken_NewSecretUniform(t *testing.T) {
+	t.Parallel()
 	const draws = 20000
 	counts := map[byte]int{}
 	for i := 0; i < draws; i++ {
@@ -218,6 +223,7 @@ func (r repeatReader) Read(p []byte) (int, error) {
 // TestToken_RejectionSampling feeds NewSecret chosen bytes: bytes 248–255 (which would favour
 // '0'–'7' under a plain modulo) must be skipped, and every other byte maps to alphabet[b%62].
 func TestToken_RejectionSampling(t *testing.T) {
+	t.Parallel()
 	// 200 bytes of 0xFF (more than the 64-byte buffer), then valid bytes 0, 1, 2, ….
 	valid := make([]byte, 256)
 	for i := range valid {
@@ -275,6 +281,7 @@ type tokErrReader struct{}
 func (tokErrReader) Read([]byte) (int, error) { return 0, errors.New("entropy source broken") }
 
 func TestToken_NewSecretReaderError(t *testing.T) {
+	t.Parallel()
 	if sec, err := NewSecret(tokErrReader{}); err == nil {
 		t.Fatalf("NewSecret with a failing reader returned %q and no error", sec.Reveal())
 	}
@@ -284,6 +291,7 @@ func TestToken_NewSecretReaderError(t *testing.T) {
 }
 
 func TestToken_SecretRedacted(t *testing.T) {
+	t.Parallel()
 	sec := tokMustParse(t, grafanaVector)
 	leaks := func(s string) bool {
 		return strings.Contains(s, grafanaVectorSecret) || strings.Contains(s, "glsa_") ||
@@ -333,6 +341,7 @@ func TestToken_SecretRedacted(t *testing.T) {
 }
 
 func TestToken_HashIsTaggedSHA256OfWholeToken(t *testing.T) {
+	t.Parallel()
 	for i := 0; i < 20; i++ {
 		sec, err := NewSecret(rand.Reader)
 		if err != nil {
@@ -361,6 +370,7 @@ func TestToken_HashIsTaggedSHA256OfWholeToken(t *testing.T) {
 }
 
 func TestToken_ExpiredBoundary(t *testing.T) {
+	t.Parallel()
 	var tk Token
 	now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	if tk.Expired(now) {
@@ -499,6 +509,7 @@ func (e *tokAuthEnv) pending() map[int64]time.Time {
 }
 
 func TestToken_MalformedTokensNeverReachTheStore(t *testing.T) {
+	t.Parallel()
 	e := newTokAuthEnv(t)
 	bad := []string{"", "abc", "123123", grafanaVector[:len(grafanaVector)-1] + "8",
 		"glsa_" + grafanaVectorSecret + "_" + strings.ToUpper(grafanaVectorChecksum), e.secret.Reveal() + " ",
@@ -523,6 +534,7 @@ func TestToken_MalformedTokensNeverReachTheStore(t *testing.T) {
 }
 
 func TestToken_AuthenticationWritesNothingAndFlushRecordsTheUse(t *testing.T) {
+	t.Parallel()
 	e := newTokAuthEnv(t)
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
@@ -573,6 +585,7 @@ func TestToken_AuthenticationWritesNothingAndFlushRecordsTheUse(t *testing.T) {
 }
 
 func TestToken_FailedChecksRecordNoUse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		setup func(e *tokAuthEnv)
@@ -606,6 +619,7 @@ func TestToken_FailedChecksRecordNoUse(t *testing.T) {
 }
 
 func TestToken_ToggleOffRejectsTokensWithoutLookup(t *testing.T) {
+	t.Parallel()
 	e := newTokAuthEnv(t)
 	cfg := DefaultConfig()
 	cfg.DisableServiceAccounts = true

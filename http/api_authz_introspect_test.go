@@ -16,6 +16,7 @@ import (
 )
 
 func TestIntrospect(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	env.createViewer(t)
 	ctx := env.as(t, "admin", 1)

@@ -172,6 +172,7 @@ func wantForward(t *testing.T, w *httptest.ResponseRecorder, status int, msgPart
 // TestForward_Shapes sends one allowed and one denied request in each proxy's shape, in auto
 // mode and in the shape's own mode.
 func TestForward_Shapes(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{ForwardAuto, ForwardNginx, ForwardTraefik, ForwardEnvoy} {
 		t.Run(mode, func(t *testing.T) {
 			env := newAuthzEnv(t, mode, forwardRules)
@@ -224,6 +225,7 @@ func TestForward_Shapes(t *testing.T) {
 // TestForward_ModeReadsOnlyItsShape checks that an explicit mode ignores other proxies'
 // headers, where auto mode refuses the mix.
 func TestForward_ModeReadsOnlyItsShape(t *testing.T) {
+	t.Parallel()
 	spoof := []reqOption{nginx("GET", "/orders/1", "api.example.com"), withHeader("X-Forwarded-Method", "POST"),
 		withHeader("X-Forwarded-Uri", "/elsewhere")}
 	for mode, want := range map[string]int{ForwardAuto: 400, ForwardNginx: 200, ForwardTraefik: 403} {
@@ -244,6 +246,7 @@ func TestForward_ModeReadsOnlyItsShape(t *testing.T) {
 }
 
 func TestForward_BadRequest(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	tests := []struct {
@@ -294,6 +297,7 @@ func TestForward_BadRequest(t *testing.T) {
 // line itself, where ServeMux would otherwise redirect to the cleaned path. The one rule allows
 // every path to anyone with a token, so each refusal is the path's alone.
 func TestForward_BadPaths(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, "rules: [{path: /, role: None}]")
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	// Control: a clean path is allowed in each shape.
@@ -360,6 +364,7 @@ func TestForward_BadPaths(t *testing.T) {
 
 // TestForward_PathMatching checks whole-segment prefixes and query stripping end to end.
 func TestForward_PathMatching(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	for uri, want := range map[string]int{
@@ -383,6 +388,7 @@ func TestForward_PathMatching(t *testing.T) {
 // TestForward_TrailingDotHost checks that a host written with the root's trailing dot still
 // selects the host's rules, rather than falling through to an any-host rule.
 func TestForward_TrailingDotHost(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, "rules: [{host: admin.example.com, path: /, role: Admin}, {path: /, role: Viewer}]")
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	for _, host := range []string{"admin.example.com", "admin.example.com.", "ADMIN.example.com.:443"} {
@@ -397,6 +403,7 @@ func TestForward_TrailingDotHost(t *testing.T) {
 // refused) even when the target holds bytes that net/http would re-escape; such a path, when
 // otherwise fine, is still allowed, and the route pattern reaches the access log.
 func TestForward_EnvoyRawTarget(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardEnvoy, "rules: [{path: /admin, role: Admin}, {path: /public/, role: Viewer}]")
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	srv := httptest.NewServer(env.handler)
@@ -449,6 +456,7 @@ func TestForward_EnvoyRawTarget(t *testing.T) {
 }
 
 func TestForward_Credentials(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	env.createViewer(t)
 	sa, tokenID, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
@@ -531,6 +539,7 @@ func TestForward_Credentials(t *testing.T) {
 }
 
 func TestForward_Answer(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	sa, tokenID, tok := env.saToken(t, 1, "ci", warden.RoleEditor, 0)
 	w := env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), nginx("POST", "/ci/deploy", "any.example.com"))
@@ -583,6 +592,7 @@ func TestForward_Answer(t *testing.T) {
 }
 
 func TestForward_NoRules(t *testing.T) {
+	t.Parallel()
 	for name, h := range map[string]*authz.Holder{"nil holder": nil, "empty holder": {}} {
 		t.Run(name, func(t *testing.T) {
 			env := newAuthzEnv(t, "", "")
@@ -599,6 +609,7 @@ func TestForward_NoRules(t *testing.T) {
 
 // TestForward_RulesSwap checks that a new rule set applies to the next request.
 func TestForward_RulesSwap(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, "rules: []")
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	req := []reqOption{bearer(tok), nginx("GET", "/x", "")}
@@ -612,6 +623,7 @@ func TestForward_RulesSwap(t *testing.T) {
 }
 
 func TestForward_LastUsed(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	sa, tokenID, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	ctx := env.as(t, "admin", 1)
@@ -667,6 +679,7 @@ func decisionCounter(t *testing.T, env *authzEnv, decision, rule string) float64
 }
 
 func TestForward_Metrics(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	send := func(n int, opts ...reqOption) {
@@ -708,6 +721,7 @@ func TestForward_Metrics(t *testing.T) {
 // TestForward_AccessLog checks the access-log line: the original URI without its query, the
 // decision and rule, and no credential anywhere in the log.
 func TestForward_AccessLog(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardAuto, forwardRules)
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	env.do(t, "GET", "/api/authz/forward", nil, bearer(tok), nginx("GET", "/orders/7?api_key=QUERYSECRET", "api.example.com"))
@@ -759,6 +773,7 @@ func TestForward_AccessLog(t *testing.T) {
 
 // TestForward_TwoServers checks that two servers in one process keep their own rules.
 func TestForward_TwoServers(t *testing.T) {
+	t.Parallel()
 	a := newAuthzEnv(t, ForwardAuto, "rules: [{path: /a, role: Viewer}]")
 	b := newAuthzEnv(t, ForwardAuto, "rules: [{path: /b, role: Viewer}]")
 	_, _, ta := a.saToken(t, 1, "reader", warden.RoleViewer, 0)
@@ -772,6 +787,7 @@ func TestForward_TwoServers(t *testing.T) {
 // TestForward_ConcurrentSwap swaps the rules while requests run (go test -race): every answer
 // is one rule set's or the other's, never anything else.
 func TestForward_ConcurrentSwap(t *testing.T) {
+	t.Parallel()
 	env := newAuthzEnv(t, ForwardNginx, "rules: [{path: /x, role: Viewer}]")
 	_, _, tok := env.saToken(t, 1, "reader", warden.RoleViewer, 0)
 	allow, err := authz.Parse([]byte("rules: [{path: /x, role: Viewer}]"))

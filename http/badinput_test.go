@@ -193,6 +193,7 @@ func nested(depth int) string {
 func padded(obj string, n int) string { return obj + strings.Repeat(" ", n-len(obj)) }
 
 func TestBadInput_Bodies(t *testing.T) {
+	t.Parallel()
 	env := newBadInputEnv(t)
 	tokens := "/api/serviceaccounts/" + strconv.FormatInt(env.saID, 10) + "/tokens"
 	patch := "/api/serviceaccounts/" + strconv.FormatInt(env.saID, 10)
@@ -391,6 +392,7 @@ func TestBadInput_Bodies(t *testing.T) {
 // TestBadInput_Paging sends absurd perpage and page values to every search: they fall back to
 // the defaults (perpage 1000, page 1) or clamp; none is an error.
 func TestBadInput_Paging(t *testing.T) {
+	t.Parallel()
 	env := newBadInputEnv(t)
 	values := []struct {
 		name      string
@@ -453,6 +455,7 @@ func TestBadInput_Paging(t *testing.T) {
 // TestBadInput_PathIDs sends traversal, NUL, signs, overflow and exponents as path ids. An id
 // that is not an integer is a UID to resolve (404 when unknown), as in Grafana.
 func TestBadInput_PathIDs(t *testing.T) {
+	t.Parallel()
 	env := newBadInputEnv(t)
 	sa := strconv.FormatInt(env.saID, 10)
 	const saNotFound, notFound = "service account not found", "Not found"
@@ -546,6 +549,7 @@ func TestBadInput_PathIDs(t *testing.T) {
 // TestBadInput_StaticTraversal checks that the static files cannot reach outside their
 // embedded directory.
 func TestBadInput_StaticTraversal(t *testing.T) {
+	t.Parallel()
 	env := newBadInputEnv(t)
 	for _, target := range []string{
 		"/public/..%2f..%2fgo.mod",
@@ -568,6 +572,7 @@ func TestBadInput_StaticTraversal(t *testing.T) {
 // TestBadInput_Headers covers injection through request headers and values echoed into
 // response headers, and X-Grafana-Org-Id values that are not org ids.
 func TestBadInput_Headers(t *testing.T) {
+	t.Parallel()
 	env := newBadInputEnv(t)
 	crlf := "1\r\nX-Injected: 1"
 	org1 := map[string]any{"id": 1, "name": "Main Org."}

@@ -63,6 +63,7 @@ func newTokenEnv(t testing.TB) (*testEnv, *countingStore, string) {
 // In steady state a token-authenticated GET /api/org touches no database at all: no write
 // (lastUsedAt is batched elsewhere) and no read (identity and org come from the cache).
 func TestCache_SteadyStateGetOrgTouchesNoDatabase(t *testing.T) {
+	t.Parallel()
 	e, cs, tok := newTokenEnv(t)
 	bearer := withHeader("Authorization", "Bearer "+tok)
 	e.do(t, "GET", "/api/org", nil, bearer) // the first request loads the org

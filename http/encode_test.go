@@ -21,6 +21,7 @@ type decodeTarget struct {
 const badData = "bad request data"
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		contentType string // "" sends no Content-Type
@@ -89,6 +90,7 @@ type oneByteReader struct{ r io.Reader }
 func (o oneByteReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func TestDecode_BodySize(t *testing.T) {
+	t.Parallel()
 	// A JSON string padded with spaces to exactly n bytes.
 	body := func(n int) string {
 		const v = `{"name":"a"}`
@@ -138,6 +140,7 @@ func TestDecode_BodySize(t *testing.T) {
 }
 
 func TestEncode(t *testing.T) {
+	t.Parallel()
 	w := httptest.NewRecorder()
 	encode(w, http.StatusCreated, message{"ok"})
 	if got, want := w.Code, http.StatusCreated; got != want {
@@ -152,6 +155,7 @@ func TestEncode(t *testing.T) {
 }
 
 func TestPathID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		value   string
@@ -195,6 +199,7 @@ func TestPathID(t *testing.T) {
 }
 
 func TestQueryInt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		query string
@@ -221,6 +226,7 @@ func TestQueryInt(t *testing.T) {
 }
 
 func TestQueryBool(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		query string
 		want  bool
@@ -252,6 +258,7 @@ func TestQueryBool(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		query       string
@@ -289,6 +296,7 @@ func TestPaging(t *testing.T) {
 // TestPaging_NoOverflow checks that no page number, however large, makes the offset negative
 // or larger than 2^30 (so it fits an int32 and a SQL OFFSET on any platform).
 func TestPaging_NoOverflow(t *testing.T) {
+	t.Parallel()
 	pages := []string{
 		"1073741", "1073742", "1073743", "2000000", "1000000000",
 		strconv.Itoa(1<<31 - 1), strconv.Itoa(1 << 31), strconv.FormatInt(1<<62, 10),
@@ -318,6 +326,7 @@ func TestPaging_NoOverflow(t *testing.T) {
 
 // TestPaging_Monotonic checks that clamping never sends a later page before an earlier one.
 func TestPaging_Monotonic(t *testing.T) {
+	t.Parallel()
 	prev := -1
 	for _, pg := range []int{1, 2, 10, 1000, 1073740, 1073741, 1073742, 1 << 40} {
 		r := httptest.NewRequest("GET", "/x?perpage=1000&page="+strconv.Itoa(pg), nil)

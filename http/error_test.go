@@ -83,6 +83,7 @@ func body(w *httptest.ResponseRecorder) string {
 }
 
 func TestErrorStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -118,6 +119,7 @@ func TestErrorStatus(t *testing.T) {
 // TestErrorStatus_EveryCode guards the codes table: every code maps to the status its comment
 // in the warden package names.
 func TestErrorStatus_EveryCode(t *testing.T) {
+	t.Parallel()
 	want := map[string]int{
 		warden.EINVALID: 400, warden.EUNAUTHORIZED: 401, warden.EFORBIDDEN: 403, warden.ENOTFOUND: 404,
 		warden.ECONFLICT: 409, warden.EPRECONDITION: 412, warden.ETOOMANY: 429, warden.ENOTMODIFIED: 304,
@@ -134,6 +136,7 @@ func TestErrorStatus_EveryCode(t *testing.T) {
 }
 
 func TestWriteError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		err        error
@@ -213,6 +216,7 @@ func TestWriteError(t *testing.T) {
 // A request whose client went away gets no error log line (the soak counted them as server
 // errors): the cancelled work is logged at debug level and answered 499 for the access log.
 func TestWriteError_ClientGone(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -238,6 +242,7 @@ func TestWriteError_ClientGone(t *testing.T) {
 // TestWriteError_TraceIDIsRequestID runs writeError behind logRequests, so the trace id in the
 // body is the real request id, and checks the log line carries the same id, once.
 func TestWriteError_TraceIDIsRequestID(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	h := logRequests(logger, false, nil, newMetrics(prometheus.NewRegistry()), newRequestIDs(),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -278,6 +283,7 @@ func TestWriteError_TraceIDIsRequestID(t *testing.T) {
 }
 
 func TestWriteError_NotModified(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	w := httptest.NewRecorder()
 	writeError(w, withRequestID(httptest.NewRequest("GET", "/api/user", nil), "r"), logger,
@@ -297,6 +303,7 @@ func TestWriteError_NotModified(t *testing.T) {
 }
 
 func TestWriteError_TooManyRequests(t *testing.T) {
+	t.Parallel()
 	for _, write := range []struct {
 		name string
 		fn   func(http.ResponseWriter, *http.Request, *slog.Logger, error)
@@ -320,6 +327,7 @@ func TestWriteError_TooManyRequests(t *testing.T) {
 }
 
 func TestWriteAuthError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		err        error
@@ -359,6 +367,7 @@ func TestWriteAuthError(t *testing.T) {
 }
 
 func TestWriteAccessDenied(t *testing.T) {
+	t.Parallel()
 	w := httptest.NewRecorder()
 	writeAccessDenied(w, withRequestID(httptest.NewRequest("POST", "/api/serviceaccounts", nil), "abcd1234-1"), "serviceaccounts:create")
 	if got, want := w.Code, http.StatusForbidden; got != want {
@@ -384,6 +393,7 @@ func TestWriteAccessDenied(t *testing.T) {
 }
 
 func TestAccessErrorID(t *testing.T) {
+	t.Parallel()
 	ace := regexp.MustCompile(`^ACE[0-9]{10}$`)
 	seen := map[string]bool{}
 	for _, rid := range []string{"", "a", "deadbeef-1", "deadbeef-2", "deadbeef-zz", strings.Repeat("f", 200)} {

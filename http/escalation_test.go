@@ -215,6 +215,7 @@ const saRoleTooHigh = `{"message":"can not assign a role higher than user's role
 // TestEscalation_OrgRole: nobody gives an org role above their own, in the org or through
 // another org where they rank higher.
 func TestEscalation_OrgRole(t *testing.T) {
+	t.Parallel()
 	m := newMatrix(t)
 	editor, viewer, none := m.callers["Edit"], m.callers["View"], m.callers["None"]
 	// An Admin of org 3 who is only a Viewer of org 1.
@@ -294,6 +295,7 @@ func (m *matrix) uidOf(t *testing.T, id int64) string {
 
 // TestEscalation_ServerAdmin: only a server admin makes, changes or removes a server admin.
 func TestEscalation_ServerAdmin(t *testing.T) {
+	t.Parallel()
 	m := newMatrix(t)
 	admin, srv := m.callers["Admin"], m.callers["Srv"]
 	other := m.orgUser()
@@ -344,6 +346,7 @@ func TestEscalation_ServerAdmin(t *testing.T) {
 // (or its account) permissions, or create a stronger account; a managed permission on an
 // account does not let a user give it a role above the user's own.
 func TestEscalation_ServiceAccount(t *testing.T) {
+	t.Parallel()
 	m := newMatrix(t)
 	for _, key := range []string{"SA-N", "SA-V", "SA-E"} {
 		c := m.callers[key]
@@ -455,6 +458,7 @@ func TestEscalation_ServiceAccount(t *testing.T) {
 // TestEscalation_OtherOrg: an Admin of org 2 can touch nothing in org 1 — users, service
 // accounts, tokens, teams or org settings, by id or UID, from org 2 or naming org 1.
 func TestEscalation_OtherOrg(t *testing.T) {
+	t.Parallel()
 	m := newMatrix(t)
 	o2 := m.callers["Org2"]
 	org1 := []reqOption{namingOrg(1)}

@@ -79,6 +79,7 @@ func observe(w *httptest.ResponseRecorder) answer {
 }
 
 func TestLogin_UnknownUserAnswersLikeWrongPassword(t *testing.T) {
+	t.Parallel()
 	send := map[string]func(env *testEnv, user, pass, ip string) *httptest.ResponseRecorder{
 		"POST /login": func(env *testEnv, user, pass, ip string) *httptest.ResponseRecorder {
 			body := fmt.Sprintf(`{"user":%q,"password":%q}`, user, pass)

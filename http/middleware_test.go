@@ -25,6 +25,7 @@ func prefixes(t *testing.T, ss ...string) []netip.Prefix {
 }
 
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		remote  string
@@ -90,6 +91,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestIsHTTPS(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		remote  string
@@ -128,6 +130,7 @@ func TestIsHTTPS(t *testing.T) {
 }
 
 func TestRequestedOrg(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		query  string
@@ -162,6 +165,7 @@ func TestRequestedOrg(t *testing.T) {
 }
 
 func TestSameOrigin(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		rootURL string
@@ -216,6 +220,7 @@ func TestSameOrigin(t *testing.T) {
 }
 
 func TestSafeRedirect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		target string
 		want   bool
@@ -278,6 +283,7 @@ func gatherRequests(t *testing.T, reg *prometheus.Registry) map[requestCount]flo
 }
 
 func TestMetrics_LabelsBounded(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	send := func(method, target string) int {
 		w := httptest.NewRecorder()
@@ -313,6 +319,7 @@ func TestMetrics_LabelsBounded(t *testing.T) {
 }
 
 func TestLimitBody(t *testing.T) {
+	t.Parallel()
 	t.Run("content length over the limit", func(t *testing.T) {
 		ran := false
 		h := limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ran = true }))
@@ -408,6 +415,7 @@ func TestLimitBody(t *testing.T) {
 }
 
 func TestRecoverPanic(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	h := logRequests(logger, false, nil, newMetrics(prometheus.NewRegistry()), newRequestIDs(),
 		recoverPanic(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -458,6 +466,7 @@ func TestRecoverPanic(t *testing.T) {
 }
 
 func TestRecoverPanic_AbortHandler(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	h := recoverPanic(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
@@ -480,6 +489,7 @@ func TestRecoverPanic_AbortHandler(t *testing.T) {
 }
 
 func TestRequestIDs(t *testing.T) {
+	t.Parallel()
 	a, b := newRequestIDs(), newRequestIDs()
 	seen := map[string]bool{}
 	for range 1000 {
@@ -496,6 +506,7 @@ func TestRequestIDs(t *testing.T) {
 // TestLogRequests_AccessLog checks the access log names the route and caller but never the
 // query string, headers or cookies.
 func TestLogRequests_AccessLog(t *testing.T) {
+	t.Parallel()
 	logger, logs := newTestLogger()
 	h := logRequests(logger, true, prefixes(t, "10.0.0.0/8"), newMetrics(prometheus.NewRegistry()), newRequestIDs(),
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

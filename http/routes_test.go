@@ -142,6 +142,7 @@ func samplePath(pattern string) (method, path string) {
 }
 
 func TestRoutes_Table(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	seen := map[string]bool{}
 	for _, rt := range routes(env.opts, newUI(env.opts)) {
@@ -175,6 +176,7 @@ func TestRoutes_Table(t *testing.T) {
 // TestRoutes_Reachable checks that every route of the table is registered and matched by its
 // own method and a plausible path, instead of falling through to the catch-all 404.
 func TestRoutes_Reachable(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	mux := http.NewServeMux()
 	addRoutes(mux, env.opts)
@@ -199,6 +201,7 @@ func TestRoutes_Reachable(t *testing.T) {
 // TestRoutes_ReachableAsAdmin sends every read route as the server admin, and every write
 // route as the server admin on a server of its own (writes to id 1 may delete the admin).
 func TestRoutes_ReachableAsAdmin(t *testing.T) {
+	t.Parallel()
 	shared := newTestEnv(t, nil)
 	for _, rt := range routes(shared.opts, newUI(shared.opts)) {
 		method, path := samplePath(rt.pattern)
@@ -235,6 +238,7 @@ func TestRoutes_ReachableAsAdmin(t *testing.T) {
 }
 
 func TestGuard(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	env.createViewer(t)
 	adminSession := env.session(t, "admin", "admin")
@@ -397,6 +401,7 @@ func TestGuard(t *testing.T) {
 // service-account API route answers the generic 404, even to the server admin, and the
 // service-account pages are gone.
 func TestGuard_ServiceAccountsToggleOff(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, func(c *warden.Config) { c.DisableServiceAccounts = true })
 	n := 0
 	for _, rt := range routes(env.opts, newUI(env.opts)) {
@@ -434,6 +439,7 @@ func TestGuard_ServiceAccountsToggleOff(t *testing.T) {
 }
 
 func TestPages_SecurityHeaders(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	env.createViewer(t)
 	adminCookie := withCookie(SessionCookie, env.session(t, "admin", "admin"))
@@ -502,6 +508,7 @@ func browserLocation(loc string) string {
 // TestLogin_RedirectStaysLocal checks that no redirectTo value sends a signed-in browser to
 // another host.
 func TestLogin_RedirectStaysLocal(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	adminCookie := withCookie(SessionCookie, env.session(t, "admin", "admin"))
 	for _, target := range []string{"//evil.com", "/\\evil.com", "https://evil.com", "/\t/evil.com", "/\t\\evil.com",

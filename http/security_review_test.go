@@ -171,6 +171,7 @@ func secBasic(user, pass string) string {
 // its server-admin flag and its password stay. An ordinary user in the same position is still
 // deleted, as Grafana does on that route.
 func TestSecurity_OrgAdminCannotDeleteServerAdmin(t *testing.T) {
+	t.Parallel()
 	for _, caller := range []string{"org Admin user", "Admin service-account token"} {
 		t.Run(caller, func(t *testing.T) {
 			e := newSecEnv(t, nil)
@@ -214,6 +215,7 @@ func TestSecurity_OrgAdminCannotDeleteServerAdmin(t *testing.T) {
 // refuses (;, space, #, …), as it refuses the other normalisation errors: 403, "path not
 // allowed: …", before the token is even looked at.
 func TestSecurity_ForwardRefusesEscapesThatDecodeAgain(t *testing.T) {
+	t.Parallel()
 	e := newSecEnv(t, nil)
 	tok := "Bearer " + e.token(e.svc, "viewer-sa", warden.RoleViewer)
 	if w := e.do("GET", "/api/authz/forward", "192.0.2.20", tok, "X-Original-Method", "GET", "X-Original-URI", "/x/admin/x"); w.Code != http.StatusOK {
@@ -231,6 +233,7 @@ func TestSecurity_ForwardRefusesEscapesThatDecodeAgain(t *testing.T) {
 // they get 401 and are not counted toward the client's per-IP limit, so a flood of them
 // neither locks the client out nor fills the login-attempts table.
 func TestSecurity_EmptyBasicCredentialsAreNotCounted(t *testing.T) {
+	t.Parallel()
 	const limit = 3
 	e := newSecEnv(t, func(c *warden.Config) { c.PasswordCheckIPLimit = limit })
 	const ip = "198.51.100.30"
@@ -262,6 +265,7 @@ func TestSecurity_EmptyBasicCredentialsAreNotCounted(t *testing.T) {
 // in forward auth — never a 401 "Invalid API key" that reads as "revoked". Each such answer is
 // counted. Other clients, and tokens already known, are unaffected.
 func TestSecurity_ValidTokenPastLookupBudgetGets429(t *testing.T) {
+	t.Parallel()
 	const budget = 5
 	e := newSecEnv(t, func(c *warden.Config) { c.Cache.FailedLookupsPerIP = budget })
 	// Another instance over the same database issues the token: this one has never seen it.
@@ -347,6 +351,7 @@ func TestSecurity_ValidTokenPastLookupBudgetGets429(t *testing.T) {
 // (limit 10) — the last 5 are refused with 429, as from one address; tokens likewise share the
 // /64's failed-lookup budget.
 func TestSecurity_IPv6ClientsCountedByPrefixOverHTTP(t *testing.T) {
+	t.Parallel()
 	const limit = 10
 	e := newSecEnv(t, func(c *warden.Config) { c.PasswordCheckIPLimit = limit })
 	refused := 0

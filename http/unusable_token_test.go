@@ -200,6 +200,7 @@ func checkLookupBudget(t *testing.T, w *httptest.ResponseRecorder) {
 }
 
 func TestUnusableToken_Always401(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	live, cases := unusableTokens(t, env)
 
@@ -234,6 +235,7 @@ func TestUnusableToken_Always401(t *testing.T) {
 // failed-password limit, every answer is the token's own 401 or, for a token that would need
 // a lookup, the budget's 429.
 func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	_, cases := unusableTokens(t, env)
 	// A stopped clock: the budget does not refill, however slow the machine.
@@ -298,6 +300,7 @@ func TestUnusableToken_ManyTimesFromOneIP(t *testing.T) {
 // 429 — from Basic auth and /login alike — while unusable tokens from that very IP still get
 // 401, and Basic with user api_key is a token, not a password check.
 func TestUnusableToken_PasswordLimitContrast(t *testing.T) {
+	t.Parallel()
 	const limit = 10
 	env := newTestEnv(t, func(c *warden.Config) { c.PasswordCheckIPLimit = limit })
 	_, cases := unusableTokens(t, env)

@@ -191,6 +191,7 @@ func (l *testListener) wantNothing(t *testing.T, while string) {
 // ping that outlives its timeout means a dead connection, and a notification sent while the
 // listener reconnects is lost (as Listen documents).
 func TestListen_QuietConnectionIsKept(t *testing.T) {
+	t.Parallel()
 	direct, viaProxy, p := openViaProxy(t)
 	viaProxy.listenCheck = 100 * time.Millisecond
 	viaProxy.listenPing = listenPingTime
@@ -219,6 +220,7 @@ func TestListen_QuietConnectionIsKept(t *testing.T) {
 // ping after a quiet period, reconnects and listens again. The ping's timeout is listenCheck,
 // as in production.
 func TestListen_SilentConnectionIsReplaced(t *testing.T) {
+	t.Parallel()
 	direct, viaProxy, p := openViaProxy(t)
 	viaProxy.listenCheck = 100 * time.Millisecond
 

@@ -146,6 +146,7 @@ func checkLegacyRows(t *testing.T, st warden.Store) {
 // A database made by the migrator before goose opens without running its migrations again and
 // without losing a row: its applied versions move into goose's table.
 func TestMigrate_LegacyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	url := newLegacyDatabase(t)
 	if tableExists(t, url, "goose_db_version") {
@@ -203,6 +204,7 @@ func TestMigrate_LegacyDatabase(t *testing.T) {
 
 // Instances starting together on a legacy database adopt it once and migrate nothing.
 func TestMigrate_LegacyConcurrent(t *testing.T) {
+	t.Parallel()
 	url := newLegacyDatabase(t)
 	var applied atomic.Int32
 	logger := slog.New(countingHandler{Handler: slog.DiscardHandler, substr: "applied migration", n: &applied})
@@ -238,6 +240,7 @@ func TestMigrate_LegacyConcurrent(t *testing.T) {
 // A legacy database whose schema_migrations names a version this binary does not know is
 // refused, and left as it was: not adopted into goose's table.
 func TestMigrate_LegacyNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	url := newLegacyDatabase(t)
 	exec(t, url, "INSERT INTO schema_migrations (version, applied) VALUES (99, 0)")
 	db, err := postgres.Open(t.Context(), url, nil)
@@ -258,6 +261,7 @@ func TestMigrate_LegacyNewerSchemaRefused(t *testing.T) {
 
 // Two instances opening a new database at once both succeed, and the migrations run once.
 func TestMigrate_TwoOpensFreshDatabase(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	var applied atomic.Int32
 	logger := slog.New(countingHandler{Handler: slog.DiscardHandler, substr: "applied migration", n: &applied})
@@ -292,6 +296,7 @@ func TestMigrate_TwoOpensFreshDatabase(t *testing.T) {
 // goose run by hand (goose's own lock), and then goes ahead: neither lock blocks the other for
 // good.
 func TestMigrate_WaitsForLocks(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 
 	// openAfter opens the store at url while hold holds a lock (from when it closes locked

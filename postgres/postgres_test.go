@@ -84,6 +84,7 @@ func terminate(t testing.TB, url, app string) int {
 }
 
 func TestDB_Contract(t *testing.T) {
+	t.Parallel()
 	pgtest.URL(t) // skip once here rather than in each subtest
 	storetest.Run(t, func(t *testing.T) warden.Store {
 		return mustOpen(t, pgtest.NewDatabase(t))
@@ -91,6 +92,7 @@ func TestDB_Contract(t *testing.T) {
 }
 
 func TestMigrations_Versions(t *testing.T) {
+	t.Parallel()
 	// The files are numbered 1..knownVersion, and a fresh database ends at knownVersion.
 	names, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
 	if err != nil {
@@ -132,6 +134,7 @@ func (h countingHandler) Handle(ctx context.Context, r slog.Record) error {
 
 // Instances starting together on a fresh database migrate it exactly once.
 func TestOpen_ConcurrentMigratesOnce(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	var applied atomic.Int32
 	logger := slog.New(countingHandler{Handler: slog.DiscardHandler, substr: "applied migration", n: &applied})
@@ -178,6 +181,7 @@ func TestOpen_ConcurrentMigratesOnce(t *testing.T) {
 }
 
 func TestOpen_Reopen(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	db := mustOpen(t, url)
 	if err := db.Update(t.Context(), func(tx warden.Tx) error {
@@ -204,6 +208,7 @@ func TestOpen_Reopen(t *testing.T) {
 
 // A database migrated by a newer Warden is refused, with both versions in the message.
 func TestOpen_RefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	mustOpen(t, url).Close()
 	exec(t, url, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)")
@@ -222,6 +227,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 // The store needs no superuser: a role that owns its database and has no other privilege
 // migrates it and uses every feature.
 func TestOpen_OrdinaryRole(t *testing.T) {
+	t.Parallel()
 	admin := pgtest.URL(t)
 	role := fmt.Sprintf("warden_test_role_%d", time.Now().UnixNano())
 	exec(t, admin, "CREATE ROLE "+role+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
@@ -264,6 +270,7 @@ func dbName(t testing.TB, url string) string {
 // Exclusive admits one function at a time across instances, so concurrent first starts
 // bootstrap once.
 func TestExclusive(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	const instances = 3
 	dbs := make([]*postgres.DB, instances)
@@ -352,6 +359,7 @@ func TestExclusive(t *testing.T) {
 // SERIALIZABLE; Update runs the loser again, which then sees the winner's write, as it would
 // have on SQLite's single writer.
 func TestUpdate_RetriesSerializationFailure(t *testing.T) {
+	t.Parallel()
 	db := mustOpen(t, pgtest.NewDatabase(t))
 	ctx := t.Context()
 	var attempts atomic.Int32
@@ -406,6 +414,7 @@ func TestUpdate_RetriesSerializationFailure(t *testing.T) {
 // A connection that the server ends makes the store report EUNAVAILABLE (HTTP 503), not a
 // panic or an internal error, and the next call works on a new connection.
 func TestDB_ConnectionLoss(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	db := mustOpen(t, url)
 	ctx := t.Context()
@@ -474,6 +483,7 @@ func TestDB_ConnectionLoss(t *testing.T) {
 
 // A server that cannot be reached is EUNAVAILABLE.
 func TestOpen_Unreachable(t *testing.T) {
+	t.Parallel()
 	pgtest.URL(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -488,6 +498,7 @@ func TestOpen_Unreachable(t *testing.T) {
 }
 
 func TestNow(t *testing.T) {
+	t.Parallel()
 	db := mustOpen(t, pgtest.NewDatabase(t))
 	now, err := db.Now(t.Context())
 	if err != nil {
@@ -551,6 +562,7 @@ func (l *listener) wantPayload(t *testing.T, want string) {
 }
 
 func TestListen(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	db := mustOpen(t, url)
 	ctx := t.Context()
@@ -593,6 +605,7 @@ func TestListen(t *testing.T) {
 
 // While the server refuses connections, Listen keeps trying, and listens once it can.
 func TestListen_ReconnectsAfterRefusals(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	db := mustOpen(t, url)
 	ctx := t.Context()
@@ -615,6 +628,7 @@ func TestListen_ReconnectsAfterRefusals(t *testing.T) {
 }
 
 func TestListen_BadArguments(t *testing.T) {
+	t.Parallel()
 	db := mustOpen(t, pgtest.NewDatabase(t))
 	if err := db.Listen(t.Context(), "", func(string) {}, nil); err == nil {
 		t.Error("Listen with an empty channel: no error")

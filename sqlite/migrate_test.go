@@ -189,6 +189,7 @@ func checkLegacyRows(t *testing.T, st warden.Store) {
 // without losing a row: its applied versions move into goose's table, and the schema is the
 // one a new database gets.
 func TestMigrate_LegacyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	known := knownMigrations(t)
 	path := copyLegacy(t)
@@ -252,6 +253,7 @@ func TestMigrate_LegacyDatabase(t *testing.T) {
 // A legacy database that an older Warden left part way (versions 1..3) gets the rest from
 // goose.
 func TestMigrate_LegacyPartial(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	known := knownMigrations(t)
 	const upTo = 3
@@ -303,6 +305,7 @@ func TestMigrate_LegacyPartial(t *testing.T) {
 // A legacy database whose schema_migrations names a version this binary does not know is
 // refused, and left as it was: not adopted into goose's table.
 func TestMigrate_LegacyNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	known := knownMigrations(t)
 	path := copyLegacy(t)
@@ -331,6 +334,7 @@ func TestMigrate_LegacyNewerSchemaRefused(t *testing.T) {
 // goose's provider keeps no state in package variables: stores on several files open at once
 // in one process, each migrated on its own.
 func TestMigrate_StoresSideBySide(t *testing.T) {
+	t.Parallel()
 	known := knownMigrations(t)
 	paths := []string{newDBPath(t), newDBPath(t), copyLegacy(t), copyLegacy(t)}
 	dbs := make([]*sqlite.DB, len(paths))

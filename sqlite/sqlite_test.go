@@ -39,6 +39,7 @@ func newDBPath(t testing.TB) string {
 }
 
 func TestDB_Contract(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) warden.Store {
 		return mustOpenDB(t, newDBPath(t))
 	})
@@ -86,6 +87,7 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 }
 
 func TestOpen_FileModes(t *testing.T) {
+	t.Parallel()
 	path := newDBPath(t)
 	db := mustOpenDB(t, path)
 	mustCreateOrg(t, db, "Acme") // so that the WAL has content
@@ -112,6 +114,7 @@ func TestOpen_FileModes(t *testing.T) {
 // something in a URI. Open must use exactly the file it was given (the one it made 0600), not
 // a file named after part of the path.
 func TestOpen_PathWithURICharacters(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, chars string }{
 		{"Hash", "#"},
 		{"Percent", "%41"},
@@ -185,6 +188,7 @@ func readMigrations(t *testing.T, path string) []migration {
 }
 
 func TestOpen_ReopenAppliesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	path := newDBPath(t)
 	db, err := sqlite.Open(ctx, path)
@@ -225,6 +229,7 @@ func TestOpen_ReopenAppliesNothing(t *testing.T) {
 }
 
 func TestOpen_RefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	path := newDBPath(t)
 	db, err := sqlite.Open(ctx, path)
@@ -268,6 +273,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 }
 
 func TestDB_Backup(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	db := mustOpenDB(t, newDBPath(t))
 	const before = 20
@@ -363,6 +369,7 @@ func TestDB_Backup(t *testing.T) {
 }
 
 func TestDB_Ping(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	db, err := sqlite.Open(ctx, newDBPath(t))
 	if err != nil {
@@ -380,6 +387,7 @@ func TestDB_Ping(t *testing.T) {
 }
 
 func TestDB_ForeignKeys(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	db := mustOpenDB(t, newDBPath(t))
 	o := mustCreateOrg(t, db, "Acme")
@@ -423,6 +431,7 @@ func TestDB_ForeignKeys(t *testing.T) {
 // TestDB_ConcurrentWriters checks that writers queue on the lock instead of failing with
 // SQLITE_BUSY, while readers keep reading.
 func TestDB_ConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	db := mustOpenDB(t, newDBPath(t))
 	const writers, each = 8, 10
