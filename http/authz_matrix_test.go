@@ -104,6 +104,7 @@ const (
 	mxNoteSignedIn   = "Any signed-in identity (SPEC-identity §2.1)."
 	mxNoteUsersOnly  = "Human users only: SA tokens get 304 with no body (SPEC-identity §2.6)."
 	mxNoteOrgMembers = "Evaluated in org :orgId (SPEC-identity §2.2, §6.3); org 2's Admin is not a member of org 1."
+	mxNoteConfirm    = " The cells send confirm=yes; without it a caller who may act gets a 200 page asking to confirm (the form without JavaScript), and nothing changes."
 )
 
 func matrixID(n int64) string { return fmt.Sprint(n) }
@@ -438,9 +439,9 @@ var matrixRows = []matrixRow{
 			return matrixForm("/org/serviceaccounts/" + matrixID(m.freshSA()) + "/enable")
 		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/delete", want: outForm + "|403 403 403 303 303|403 403 403 303|404 403 303",
-		note: "serviceaccounts:delete on the SA; another org's SA → 404 page.",
+		note: "serviceaccounts:delete on the SA; another org's SA → 404 page." + mxNoteConfirm,
 		req: func(m *matrix, c *matrixCaller) matrixReq {
-			return matrixForm("/org/serviceaccounts/" + matrixID(m.freshSA()) + "/delete")
+			return matrixForm("/org/serviceaccounts/"+matrixID(m.freshSA())+"/delete", "confirm", "yes")
 		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens", want: outForm + "|403 403 403 200 200|403 403 403 200|404 200 200",
 		note: "serviceaccounts:write on the SA; the token is shown once on a 200 page; another org's SA → 404 page.",
@@ -448,9 +449,9 @@ var matrixRows = []matrixRow{
 			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens", "name", m.name("token"), "nonce", newNonce())
 		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens/{tokenId}/delete", want: outForm + "|403 403 403 303 303|403 403 403 303|404 303 303",
-		note: "serviceaccounts:write on the SA; another org's SA → 404 page. New token per cell.",
+		note: "serviceaccounts:write on the SA; another org's SA → 404 page. New token per cell." + mxNoteConfirm,
 		req: func(m *matrix, c *matrixCaller) matrixReq {
-			return matrixForm("/org/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target)) + "/delete")
+			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/delete", "confirm", "yes")
 		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/permissions", want: outForm + "|403 403 403 303 303|403 403 403 303|303 403 303",
 		note: "serviceaccounts.permissions:write on the SA (SPEC §5.3). " + mxNoteFormOrg2,
@@ -472,9 +473,9 @@ var matrixRows = []matrixRow{
 			return matrixForm("/org/users/"+matrixID(m.orgUser().ID)+"/role", "role", "Editor")
 		}},
 	{area: "Web UI: users and teams", pattern: "POST /org/users/{userId}/remove", want: outForm + "|403 403 403 303 303|403 403 403 303|303 403 403",
-		note: "org.users:remove, as the API. " + mxNoteFormOrg2 + " Target: a new Viewer of org 1.",
+		note: "org.users:remove, as the API. " + mxNoteFormOrg2 + " Target: a new Viewer of org 1." + mxNoteConfirm,
 		req: func(m *matrix, c *matrixCaller) matrixReq {
-			return matrixForm("/org/users/" + matrixID(m.orgUser().ID) + "/remove")
+			return matrixForm("/org/users/"+matrixID(m.orgUser().ID)+"/remove", "confirm", "yes")
 		}},
 	{area: "Web UI: users and teams", pattern: "GET /org/teams", want: outPage + "|403 403 403 200 200|403 403 403 200|200 403 403",
 		note: "teams:read or teams:create. " + mxNotePage},
@@ -490,14 +491,24 @@ var matrixRows = []matrixRow{
 			return matrixForm("/org/teams/"+matrixID(m.freshTeam(false))+"/members", "userId", matrixID(m.grantee.ID))
 		}},
 	{area: "Web UI: users and teams", pattern: "POST /org/teams/{id}/members/{userId}/remove", want: outForm + "|403 403 403 303 303|403 403 403 303|303 403 403",
-		note: "teams.permissions:write on the team. " + mxNoteFormOrg2 + " New team per cell.",
+		note: "teams.permissions:write on the team. " + mxNoteFormOrg2 + " New team per cell." + mxNoteConfirm,
 		req: func(m *matrix, c *matrixCaller) matrixReq {
-			return matrixForm("/org/teams/" + matrixID(m.freshTeam(true)) + "/members/" + matrixID(m.grantee.ID) + "/remove")
+			return matrixForm("/org/teams/"+matrixID(m.freshTeam(true))+"/members/"+matrixID(m.grantee.ID)+"/remove", "confirm", "yes")
 		}},
 	{area: "Web UI: users and teams", pattern: "POST /org/teams/{id}/delete", want: outForm + "|403 403 403 303 303|403 403 403 303|303 403 403",
-		note: "teams:delete on the team. " + mxNoteFormOrg2 + " New team per cell.",
+		note: "teams:delete on the team. " + mxNoteFormOrg2 + " New team per cell." + mxNoteConfirm,
 		req: func(m *matrix, c *matrixCaller) matrixReq {
-			return matrixForm("/org/teams/" + matrixID(m.freshTeam(false)) + "/delete")
+			return matrixForm("/org/teams/"+matrixID(m.freshTeam(false))+"/delete", "confirm", "yes")
+		}},
+
+	// Web UI: the profile.
+	{area: "Web UI: profile", pattern: "GET /profile", want: outPage + "|200 200 200 200 200|404 404 404 404|200 200 200",
+		note: "Any signed-in user, for their own details and password (the page of PUT /api/user/password, SPEC-identity §4.4); service accounts have no profile → 404 page."},
+	{area: "Web UI: profile", pattern: "POST /profile", want: outForm + "|303 303 303 303 303|404 404 404 404|303 303 303",
+		note:  "The user's own password, through the same service call as PUT /api/user/password (the current password checked under the brute-force limits); changed → 303 to /profile, signed in again. Service accounts → 404 page. Run as a new identity per cell.",
+		fresh: true,
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixForm("/profile", "currentPassword", c.password, "newPassword", c.password+"-2", "confirmPassword", c.password+"-2")
 		}},
 
 	// Access control.

@@ -3,6 +3,7 @@ package http
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -236,6 +237,8 @@ func routes(opts Options, u *ui) []route {
 		{"POST /org/teams/{id}/members", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("add")},
 		{"POST /org/teams/{id}/members/{userId}/remove", teamPage(warden.ActionTeamsPermissionsWrite, true), u.handleUITeamChange("remove")},
 		{"POST /org/teams/{id}/delete", teamPage(warden.ActionTeamsDelete, true), u.handleUITeamChange("delete")},
+		{"GET /profile", pageAccess(signedIn()), u.handleUIProfile()},
+		{"POST /profile", pageAccess(signedIn()), u.handleUIPasswordChange()},
 
 		// Forward auth for reverse proxies, and token introspection (docs/authz.md).
 		{"GET /api/authz/forward", forwardAccess, fwd},
@@ -252,12 +255,13 @@ func routes(opts Options, u *ui) []route {
 }
 
 // addRoutes registers the route table on mux, each route behind its access guard, plus the
-// JSON 404 for unknown API paths.
+// JSON 404 for unknown API paths and the 404 page for any other unknown address.
 func addRoutes(mux *http.ServeMux, opts Options) {
 	u := newUI(opts)
 	auth := &authenticator{logger: opts.Logger, svc: opts.Service, basicAuth: opts.BasicAuth,
 		rootURL: opts.RootURL, cookieName: SessionCookie}
 	apiFail := apiErrors(opts.Logger, u)
+	pages := map[string]bool{} // the patterns of the UI's GET pages
 	for _, rt := range routes(opts, u) {
 		if rt.access.serviceAccount && !opts.Service.ServiceAccountsEnabled() {
 			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
@@ -268,6 +272,9 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 		}
 		h := guard(auth, rt.access, rt.handler, fail)
 		mux.Handle(rt.pattern, h)
+		if rt.access.ui && strings.HasPrefix(rt.pattern, "GET ") {
+			pages[rt.pattern] = true
+		}
 		if rt.access.anyMethod {
 			_, path, _ := strings.Cut(rt.pattern, " ")
 			mux.Handle(path, h)
@@ -277,6 +284,12 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 	// without asking for credentials.
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		encode(w, http.StatusNotFound, message{"Not found"})
+	}))
+	// Any other unknown address (a page's address with a trailing slash included) answers
+	// Warden's 404 page.
+	mux.Handle("/", u.handleNotFound(func(path string) bool {
+		_, pattern := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Host: "warden"})
+		return pages[pattern]
 	}))
 }
 

@@ -166,12 +166,12 @@ func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name str
 // renderError shows an error page for a failed UI request.
 func (u *ui) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
-	msg := warden.ErrorMessage(err)
+	msg := pageMessage(err)
 	if status == http.StatusInternalServerError {
 		u.logger.ErrorContext(r.Context(), "ui request failed", "request_id", requestID(r), "route", r.Pattern, "err", err)
 		msg = "Something went wrong on our side. Try again; if it keeps happening, tell your administrator (request " + requestID(r) + ")."
 	}
-	if err := u.render(w, r, status, "error.html", page{Title: http.StatusText(status), Error: msg}); err != nil {
+	if err := u.render(w, r, status, "error.html", page{Title: errorTitle(status), Error: msg}); err != nil {
 		writeError(w, r, u.logger, err) // the error page itself failed: Grafana's JSON 500
 	}
 }

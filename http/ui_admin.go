@@ -60,6 +60,14 @@ func (u *ui) handleUIUserChange(remove bool) handlerFunc {
 			return err
 		}
 		msg := "Role changed."
+		if remove && !confirmed(r) {
+			login, err := u.orgMemberLogin(r, p.OrgID, userID)
+			if err != nil {
+				return backTo("/org/users", err)
+			}
+			return u.askFirst(w, r, confirmation{Title: "Remove user", Question: "Remove " + login + " from this organization?",
+				Button: "Remove", Back: "/org/users", Active: "users"})
+		}
 		if remove {
 			_, err = u.svc.RemoveOrgUser(r.Context(), p.OrgID, userID, false)
 			msg = "User removed from the organization."
@@ -167,8 +175,29 @@ func (u *ui) handleUITeamChange(action string) handlerFunc {
 			if perr != nil {
 				return perr
 			}
+			if !confirmed(r) {
+				members, err := u.svc.TeamMembers(r.Context(), id)
+				if err != nil {
+					return backTo(here, err)
+				}
+				for _, m := range members {
+					if m.UserID == userID {
+						return u.askFirst(w, r, confirmation{Title: "Remove member", Question: "Remove " + m.Login + " from the team?",
+							Button: "Remove", Back: here, Active: "teams"})
+					}
+				}
+				return redirectWith(w, r, here, "That user is not a member of the team.")
+			}
 			err, msg = u.svc.RemoveTeamMember(r.Context(), id, userID), "Member removed."
 		case "delete":
+			if !confirmed(r) {
+				t, err := u.svc.FindTeam(r.Context(), id)
+				if err != nil {
+					return backTo(here, err)
+				}
+				return u.askFirst(w, r, confirmation{Title: "Delete team", Button: "Delete", Back: here, Active: "teams",
+					Question: "Are you sure you want to delete the team '" + t.Name + "'? Permissions given to it end."})
+			}
 			if err = u.svc.DeleteTeam(r.Context(), id); err == nil {
 				return redirectWith(w, r, "/org/teams", "Team deleted.")
 			}
@@ -178,4 +207,23 @@ func (u *ui) handleUITeamChange(action string) handlerFunc {
 		}
 		return redirectWith(w, r, here, msg)
 	})
+}
+
+// orgMemberLogin returns the login of a member of org, for the confirmation before removing
+// them; a user who is no member is not found.
+func (u *ui) orgMemberLogin(r *http.Request, orgID, userID int64) (string, error) {
+	usr, err := u.svc.FindUserByID(r.Context(), userID)
+	if err != nil {
+		return "", err
+	}
+	members, _, err := u.svc.OrgUsers(r.Context(), warden.OrgUserFilter{OrgID: orgID, Query: usr.Login, Limit: 1000})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range members {
+		if m.UserID == userID {
+			return m.Login, nil
+		}
+	}
+	return "", warden.Errorf(warden.ENOTFOUND, "User not found")
 }

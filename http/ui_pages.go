@@ -1,15 +1,19 @@
 package http
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wardenhq/warden"
 )
@@ -79,8 +83,7 @@ func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(u.opts.SessionLifetime / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, u.opts)})
+	u.setSession(w, r, token)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1})
 	return redirect(w, r, target)
 }
@@ -236,6 +239,9 @@ type tokenRow struct {
 	Expires  string // "Never", "Expires in N days", "Expired" or a date
 	Expired  bool
 	LastUsed string
+	// SaysExpiry marks Expires texts that say what they are about on their own ("Expires in
+	// 3 days", "Expired"): a phone shows them without the column's name.
+	SaysExpiry bool
 }
 
 type permRow struct {
@@ -262,6 +268,7 @@ type saPageData struct {
 	TokenError          string
 	Expiration          string
 	ExpirationDate      string
+	ExpiryClock         string // the time of day (UTC) a token made now expires at, on the date chosen
 }
 
 type createdToken struct {
@@ -309,11 +316,14 @@ func (u *ui) saPage(r *http.Request, id int64) (*saPageData, error) {
 	for _, t := range tokens {
 		row := tokenRow{Token: t, LastUsed: "Never"}
 		row.Expires, row.Expired = expiresText(t, now)
+		row.SaysExpiry = row.Expired || strings.HasPrefix(row.Expires, "Expires")
 		if !t.LastUsedAt.IsZero() {
 			row.LastUsed = t.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
 		}
 		d.Tokens = append(d.Tokens, row)
 	}
+	slices.SortStableFunc(d.Tokens, func(a, b tokenRow) int { return naturalCompare(a.Name, b.Name) })
+	d.ExpiryClock = now.Format("15:04")
 	d.MinDate = now.AddDate(0, 0, 1).Format("2006-01-02")
 	if d.DayLimit > 0 {
 		// The last UTC day SPEC §2.8 step 5 accepts.
@@ -404,6 +414,18 @@ func (u *ui) handleUISAUpdate(action string) handlerFunc {
 			upd.IsDisabled = &v
 			flash = "Service account " + action + "d."
 		case "delete":
+			if !confirmed(r) {
+				a, err := u.svc.FindServiceAccount(r.Context(), id)
+				if err != nil {
+					return err
+				}
+				q := "Are you sure you want to delete '" + a.Name + "'?"
+				if a.Tokens > 0 {
+					q = fmt.Sprintf("Are you sure you want to delete '%s' and %d accompanying %s?", a.Name, a.Tokens, map[bool]string{true: "token", false: "tokens"}[a.Tokens == 1])
+				}
+				return u.askFirst(w, r, confirmation{Title: "Delete service account", Question: q, Button: "Delete service account",
+					Back: back(r, saURL(id)), Active: "serviceaccounts"}, "back")
+			}
 			if err := u.svc.DeleteServiceAccount(r.Context(), id); err != nil {
 				return err
 			}
@@ -458,13 +480,14 @@ func (u *ui) handleUITokenCreate() handlerFunc {
 			if err != nil {
 				return again("Choose an expiration date.")
 			}
-			// Without JavaScript the browser's time zone is unknown: the token lasts to the end
-			// of that day in UTC.
-			end := day.AddDate(0, 0, 1).Add(-time.Second)
-			seconds = int64(math.Ceil(end.Sub(u.svc.Now()).Seconds()))
-			if seconds <= 0 {
+			// Without JavaScript the browser's time zone is unknown: the token expires on that
+			// day (UTC) at the time of day it is now, so "tomorrow" is 24 hours from now.
+			now := u.svc.Now().UTC()
+			days := int64(day.Sub(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+			if days <= 0 {
 				return again("The expiration date must be in the future.")
 			}
+			seconds = days * 24 * 60 * 60
 		}
 		tk, secret, err := u.svc.IssueToken(r.Context(), id, name, seconds)
 		if err != nil {
@@ -490,6 +513,14 @@ func (u *ui) handleUITokenDelete() handlerFunc {
 		if err != nil {
 			return err
 		}
+		if !confirmed(r) {
+			name, err := u.tokenName(r, id, tokenID)
+			if err != nil {
+				return err
+			}
+			return u.askFirst(w, r, confirmation{Title: "Delete service account token", Button: "Delete", Back: saURL(id), Active: "serviceaccounts",
+				Question: "Are you sure you want to delete the token '" + name + "'? Anything using it stops working."})
+		}
 		if err := u.svc.DeleteToken(r.Context(), id, tokenID); err != nil {
 			return err
 		}
@@ -508,6 +539,23 @@ func (u *ui) handleUISAPermission() handlerFunc {
 		if perr != nil || (kind != "user" && kind != "team") {
 			return redirectWith(w, r, saURL(id), "Choose a user or a team.")
 		}
+		if level == "" && !confirmed(r) {
+			perms, err := u.svc.ServiceAccountPermissions(r.Context(), id)
+			if err != nil {
+				return backTo(saURL(id), err)
+			}
+			for _, rp := range perms {
+				if kind == "user" && rp.TeamID == 0 && rp.UserID == pid || kind == "team" && rp.TeamID == pid {
+					label := rp.UserLogin
+					if kind == "team" {
+						label = rp.TeamName
+					}
+					return u.askFirst(w, r, confirmation{Title: "Remove permission", Question: "Remove " + string(rp.Level) + " from " + label + "?",
+						Button: "Remove", Back: saURL(id), Active: "serviceaccounts"}, "principal", "permission")
+				}
+			}
+			return redirectWith(w, r, saURL(id), "There is no such permission to remove.")
+		}
 		set := u.svc.SetServiceAccountUserPermission
 		if kind == "team" {
 			set = u.svc.SetServiceAccountTeamPermission
@@ -521,3 +569,37 @@ func (u *ui) handleUISAPermission() handlerFunc {
 		return redirectWith(w, r, saURL(id), "Permission saved.")
 	})
 }
+
+// naturalCompare orders names as a person reads them: runs of digits by their value (t2
+// before t10), other text regardless of case; names equal that way are ordered as written.
+func naturalCompare(a, b string) int {
+	x, y := a, b
+	for x != "" && y != "" {
+		cx, cy := leadingRun(x), leadingRun(y)
+		x, y = x[len(cx):], y[len(cy):]
+		if isDigit(cx[0]) && isDigit(cy[0]) {
+			nx, ny := strings.TrimLeft(cx, "0"), strings.TrimLeft(cy, "0")
+			if c := cmp.Or(cmp.Compare(len(nx), len(ny)), strings.Compare(nx, ny)); c != 0 {
+				return c
+			}
+			continue
+		}
+		if c := strings.Compare(strings.ToLower(cx), strings.ToLower(cy)); c != 0 {
+			return c
+		}
+	}
+	return cmp.Or(cmp.Compare(utf8.RuneCountInString(x), utf8.RuneCountInString(y)), strings.Compare(a, b))
+}
+
+// leadingRun returns the run of digits, or of other characters, that s starts with.
+func leadingRun(s string) string {
+	digits := isDigit(s[0])
+	for i := 1; i < len(s); i++ {
+		if isDigit(s[i]) != digits {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

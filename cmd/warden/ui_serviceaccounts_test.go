@@ -195,10 +195,8 @@ func TestUI_ListSearchFilterPaging(t *testing.T) {
 		t.Fatalf("pager after Previous = %q", got)
 	}
 
-	// Typing searches by itself after a pause, and the caret stays in the box.
-	must(t, ctx, "mark", chromedp.Evaluate[chromedp.Void](`window.__uiqOld = true`))
-	uiqTypeAtOnce(t, ctx, "sa-search", "alpha")
-	waitJS(t, ctx, "the search to run", `!window.__uiqOld && document.readyState === "complete" && location.search.includes("query=alpha")`)
+	// Typing searches by itself after a pause, in place, and the caret stays in the box.
+	uiqLiveList(t, ctx, "search alpha", "query=alpha", func() { uiqTypeAtOnce(t, ctx, "sa-search", "alpha") })
 	if got := uiqListNames(t, ctx); !slices.Equal(got, []string{"alpha-build"}) {
 		t.Fatalf("search alpha lists %q", got)
 	}
@@ -212,7 +210,7 @@ func TestUI_ListSearchFilterPaging(t *testing.T) {
 
 	// The filters, with the search cleared.
 	uiqGo(t, ctx, ts, "/org/serviceaccounts")
-	uiqNav(t, ctx, "filter Disabled", chromedp.Click(chromedp.CSS(`label[for=f-disabled]`)))
+	uiqLiveList(t, ctx, "filter Disabled", "filter=disabled", func() { must(t, ctx, "Disabled", chromedp.Click(chromedp.CSS(`label[for=f-disabled]`))) })
 	if got := uiqPath(t, ctx); !strings.Contains(got, "filter=disabled") {
 		t.Fatalf("Disabled filter shows %s", got)
 	}
@@ -232,19 +230,19 @@ func TestUI_ListSearchFilterPaging(t *testing.T) {
 	}
 	screenshot(t, ctx, "list-03-disabled")
 
-	uiqNav(t, ctx, "filter With expired tokens", chromedp.Click(chromedp.CSS(`label[for=f-expired]`)))
+	uiqLiveList(t, ctx, "filter With expired tokens", "filter=expired", func() {
+		must(t, ctx, "With expired tokens", chromedp.Click(chromedp.CSS(`label[for=f-expired]`)))
+	})
 	if got := uiqListNames(t, ctx); !slices.Equal(got, []string{"delta-expired"}) {
 		t.Fatalf("With expired tokens lists %q", got)
 	}
-	uiqNav(t, ctx, "filter All", chromedp.Click(chromedp.CSS(`label[for=f-all]`)))
+	uiqLiveList(t, ctx, "filter All", "filter=all", func() { must(t, ctx, "All", chromedp.Click(chromedp.CSS(`label[for=f-all]`))) })
 	if got := text(t, ctx, ".pager span"); got != "Page 1 of 2" {
 		t.Fatalf("All again: pager = %q", got)
 	}
 
 	// Nothing found.
-	must(t, ctx, "mark", chromedp.Evaluate[chromedp.Void](`window.__uiqOld = true`))
-	uiqTypeAtOnce(t, ctx, "sa-search", "no-such-account")
-	waitJS(t, ctx, "the search to run", `!window.__uiqOld && document.readyState === "complete" && location.search.includes("query=no-such-account")`)
+	uiqLiveList(t, ctx, "search no-such-account", "query=no-such-account", func() { uiqTypeAtOnce(t, ctx, "sa-search", "no-such-account") })
 	if got := text(t, ctx, ".empty-filter"); got != "No service accounts found" {
 		t.Fatalf("filtered empty state = %q", got)
 	}
