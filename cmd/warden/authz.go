@@ -23,8 +23,8 @@ type authzRules struct {
 	hup     chan os.Signal
 }
 
-// loadAuthzRules loads [authz] rules_file. Without one, every forward request is denied, and a
-// warning says so. An invalid or unreadable file stops the start (there are no last good
+// loadAuthzRules loads [authz] rules_file. Without one, every forward request is denied, and an
+// info line says so. An invalid or unreadable file stops the start (there are no last good
 // rules yet), as a configuration error.
 func loadAuthzRules(cfg *Config, logger *slog.Logger) (*authzRules, error) {
 	a := &authzRules{holder: &authz.Holder{}, logger: logger, hup: make(chan os.Signal, 1)}
@@ -36,7 +36,8 @@ func loadAuthzRules(cfg *Config, logger *slog.Logger) (*authzRules, error) {
 		logger.Info("authorization rules loaded", "file", path, "rules", a.holder.Rules().Len(),
 			"forward_headers", cfg.Authz.ForwardHeaders)
 	} else {
-		logger.Warn("no [authz] rules_file: /api/authz/forward denies every request")
+		// Normal for a Warden that only serves the API and the UI: said at info.
+		logger.Info("no [authz] rules_file: /api/authz/forward denies every request (set one to protect your own API)")
 	}
 	// Registered before the server listens, so a SIGHUP never finds the default action
 	// (terminate) in place.
@@ -64,31 +65,36 @@ func (a *authzRules) run(ctx context.Context) {
 	}
 }
 
-const authzUsage = `usage: warden authz check --rules FILE --path URI [--method GET] [--host HOST]
-                          [--role Viewer] [--org 1] [--login LOGIN]
+// authzSynopsis is the usage line of `warden authz check`.
+const authzSynopsis = `warden authz check --rules FILE --path URI [--method GET] [--host HOST] [--role Viewer] [--org 1] [--login LOGIN]`
 
-Decides a request against a rules file as /api/authz/forward would for a token with that
-role, org and login, and says why. Exit code 0: allowed; 1: denied; 2: bad usage or an
-invalid rules file.`
+// authzCheckFlags defines the flags of `warden authz check` on fs.
+func authzCheckFlags(fs *flag.FlagSet) (rulesFile, method, path, host, role *string, org *int64, login *string) {
+	rulesFile = fs.String("rules", "", "the rules `FILE` (YAML)")
+	method = fs.String("method", "GET", "the original request's `METHOD`")
+	path = fs.String("path", "", "the original request's path, a `URI` (its query string is ignored)")
+	host = fs.String("host", "", "the original request's `HOST` (empty: rules with a host do not match)")
+	role = fs.String("role", "Viewer", "the token's org `ROLE`: None, Viewer, Editor or Admin")
+	org = fs.Int64("org", 1, "the token's org `ID`")
+	login = fs.String("login", "", "the token's service-account `LOGIN`")
+	return
+}
 
 // runAuthz runs `warden authz …`.
 func runAuthz(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, authzGroupUsage)
+		return errHelpShown
+	}
 	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintln(stderr, authzUsage)
+		fmt.Fprintln(stderr, authzGroupUsage)
 		return &usageError{"authz needs a command: check"}
 	}
-	fs := flag.NewFlagSet("authz check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, authzUsage) }
-	rulesFile := fs.String("rules", "", "rules file (YAML)")
-	method := fs.String("method", "GET", "the original request's method")
-	path := fs.String("path", "", "the original request's path (a query string is ignored)")
-	host := fs.String("host", "", "the original request's host (empty: rules with a host do not match)")
-	role := fs.String("role", "Viewer", "the token's org role: None, Viewer, Editor or Admin")
-	org := fs.Int64("org", 1, "the token's org id")
-	login := fs.String("login", "", "the token's service-account login")
-	if err := fs.Parse(args[1:]); err != nil {
-		return flagError(err)
+	c := findCommand("authz check")
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	rulesFile, method, path, host, role, org, login := authzCheckFlags(fs)
+	if err := parseFlags(fs, c, args[1:], stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:

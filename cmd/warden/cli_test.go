@@ -386,7 +386,7 @@ func TestCLI_SeedBenchmarkData(t *testing.T) {
 	env := map[string]string{"WARDEN_PATHS_DATA": data, "WARDEN_SECURITY_ADMIN_PASSWORD": "admin"}
 	getenv := func(k string) string { return env[k] }
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"admin", "seed", "--accounts", "50", "--tokens", "200", "--tokens-out", tokFile},
+	err := run(context.Background(), []string{"admin", "seed", "--create", "--accounts", "50", "--tokens", "200", "--tokens-out", tokFile},
 		getenv, strings.NewReader(""), &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("seed: %v\n%s", err, stderr.String())

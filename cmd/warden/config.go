@@ -183,6 +183,11 @@ type Config struct {
 		// ForwardHeaders is "auto", "nginx", "traefik" or "envoy".
 		ForwardHeaders string
 	}
+	// Warnings are mistakes that do not stop the start: keys of the config file that Warden
+	// does not read and Grafana does not know (see fileWarnings), and, added by loadConfig,
+	// WARDEN_ environment variables that Warden does not read (envWarnings). They never hold a
+	// value. The server logs them at start; admin commands print them.
+	Warnings []string
 }
 
 // FeatureEnabled reports whether the feature toggle name is on. Names are
@@ -329,6 +334,9 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
+	if l.user != nil {
+		cfg.Warnings = fileWarnings(path, l.user, l.defaults)
+	}
 	return cfg, nil
 }
 
@@ -395,6 +403,19 @@ func (l *loader) fail(section, key, value string, err error) {
 		value = raw
 	}
 	l.err = &ConfigError{Section: section, Key: key, Value: value, Err: err}
+}
+
+// isSet reports whether the config file or the environment gives the key a non-blank value
+// (rather than the built-in default).
+func (l *loader) isSet(section, key string) bool {
+	if _, ok := l.fromEnv[[2]string{section, key}]; ok {
+		return true
+	}
+	if l.user == nil {
+		return false
+	}
+	sec, err := l.user.GetSection(section)
+	return err == nil && sec.HasKey(key) && strings.TrimSpace(sec.Key(key).Value()) != ""
 }
 
 // str returns the value with %(key)s interpolation applied.
@@ -632,6 +653,25 @@ func (l *loader) build() *Config {
 		"sqlite3", "postgres")
 	db.URL = strings.TrimSpace(l.secret("database", "url"))
 	db.Path = l.str("database", "path")
+	if db.Type == "sqlite3" && db.URL != "" {
+		// A URL with the default type: the URL's scheme says which database is meant, as in
+		// Grafana, where url overrides type. A URL with type = sqlite3 given explicitly, or
+		// that is no PostgreSQL URL, would be ignored while Warden uses a SQLite file no one
+		// asked for: refused.
+		scheme, _, _ := strings.Cut(db.URL, "://")
+		isPostgres := strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")
+		switch {
+		case isPostgres && !l.isSet("database", "type"):
+			db.Type = "postgres"
+		case isPostgres:
+			l.fail("database", "url", db.URL, errors.New("is a PostgreSQL URL, but [database] type is sqlite3, "+
+				"so Warden would ignore it and use a SQLite file: set type = postgres (WARDEN_DATABASE_TYPE=postgres), "+
+				"or remove the url"))
+		default:
+			l.fail("database", "url", db.URL, errors.New("is set, but Warden supports only PostgreSQL URLs "+
+				"(postgres://…) and [database] type is sqlite3: remove the url to use SQLite"))
+		}
+	}
 	switch db.Type {
 	case "postgres":
 		if db.URL == "" {

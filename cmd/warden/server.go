@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -103,10 +105,26 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	logw := newBufferedWriter(stderr, time.Second)
 	defer logw.Close()
 	logger := newLogger(cfg, logw)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 
 	rules, err := loadAuthzRules(cfg, logger)
 	if err != nil {
 		return err
+	}
+
+	if cfg.Database.Type == "sqlite3" {
+		// One server per SQLite file, for the process's life (released after the database is
+		// closed: defers run last in, first out).
+		if err := os.MkdirAll(filepath.Dir(cfg.Database.Path), 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		unlock, err := lockDatabase(cfg.Database.Path)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 
 	db, err := openStore(ctx, cfg, logger)
@@ -204,7 +222,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	logger.Info("server started", "addr", ln.Addr().String(), "protocol", cfg.Server.Protocol,
-		"version", version, "database", cfg.Database.Type)
+		"version", version, "database", cfg.Database.Type, "location", databaseLocation(cfg))
 	logw.Flush()
 
 	// Background jobs stop after the HTTP server has drained, so the last-used flusher's final

@@ -68,10 +68,11 @@ func (w *server) password() string {
 	return ""
 }
 
-// seed runs `warden admin seed` and keeps the sample tokens it writes.
+// seed runs `warden admin seed` on a new database (--create) and keeps the sample tokens it
+// writes.
 func (w *server) seed(ctx context.Context, accounts, tokens int, stderr io.Writer) error {
 	out := filepath.Join(w.dir, "tokens.txt")
-	cmd := exec.CommandContext(ctx, w.bin, "admin", "seed", "--accounts", strconv.Itoa(accounts),
+	cmd := exec.CommandContext(ctx, w.bin, "admin", "seed", "--create", "--accounts", strconv.Itoa(accounts),
 		"--tokens", strconv.Itoa(tokens), "--tokens-out", out)
 	cmd.Env = w.env
 	cmd.Stdout, cmd.Stderr = stderr, stderr
