@@ -43,6 +43,18 @@ func handleHealthz() handlerFunc {
 	}
 }
 
+// setSessionCookie gives the browser the session cookie of token.
+func setSessionCookie(w http.ResponseWriter, r *http.Request, opts Options, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(opts.SessionLifetime / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts)})
+}
+
+// clearSessionCookie tells the browser to drop the session cookie.
+func clearSessionCookie(w http.ResponseWriter, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
+}
+
 func secureCookie(r *http.Request, opts Options) bool {
 	if opts.CookieSecure {
 		return true
@@ -99,10 +111,7 @@ func handleLogin(svc *warden.Service, opts Options, u *ui) handlerFunc {
 		if err != nil {
 			return &authError{err}
 		}
-		http.SetCookie(w, &http.Cookie{
-			Name: SessionCookie, Value: token, Path: "/", MaxAge: int(opts.SessionLifetime / time.Second),
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts),
-		})
+		setSessionCookie(w, r, opts, token)
 		redirect := "/"
 		if c, err := r.Cookie("redirect_to"); err == nil {
 			if safeRedirect(c.Value) {
@@ -123,8 +132,7 @@ func handleLogout(logger *slog.Logger, svc *warden.Service, opts Options) handle
 				logger.ErrorContext(r.Context(), "logout failed", "request_id", requestID(r), "err", err)
 			}
 		}
-		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, opts)})
+		clearSessionCookie(w, secureCookie(r, opts))
 		http.Redirect(w, r, "/login", http.StatusFound)
 		return nil
 	}

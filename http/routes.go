@@ -341,8 +341,7 @@ func (auth *authenticator) admitPage(w http.ResponseWriter, r *http.Request, a a
 		if err != nil {
 			// A dead session cookie (expired, signed out elsewhere, password changed) is
 			// dropped, so the sign-in form's CSRF token is not tied to it.
-			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			clearSessionCookie(w, false)
 		}
 		return r, errSignInRequired
 	}

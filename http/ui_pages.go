@@ -83,7 +83,7 @@ func (u *ui) handleUILoginForm(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return err
 	}
-	u.setSession(w, r, token)
+	setSessionCookie(w, r, u.opts, token)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1})
 	return redirect(w, r, target)
 }

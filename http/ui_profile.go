@@ -3,7 +3,6 @@ package http
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/wardenhq/warden"
 )
@@ -91,17 +90,11 @@ func (u *ui) handleUIPasswordChange() handlerFunc {
 		}
 		if p.AuthMethod == "session" {
 			if _, token, err := u.svc.Login(r.Context(), p.Login, next, r.UserAgent()); err == nil {
-				u.setSession(w, r, token)
+				setSessionCookie(w, r, u.opts, token)
 				return redirectWith(w, r, "/profile", "Your password was changed. You stay signed in here; every other session of yours was signed out.")
 			}
 		}
-		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		clearSessionCookie(w, false)
 		return redirectWith(w, r, "/login", "Your password was changed and every session of yours was signed out. Sign in with your new password.")
 	}
-}
-
-// setSession gives the browser the session cookie of token.
-func (u *ui) setSession(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: int(u.opts.SessionLifetime / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureCookie(r, u.opts)})
 }
