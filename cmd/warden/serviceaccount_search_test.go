@@ -22,10 +22,10 @@ func TestServiceAccounts_SearchQueryOrderAndShape(t *testing.T) {
 	if !reflect.DeepEqual(logins, []string{"sa-1-alpha", "sa-1-bravo", "sa-1-charlie", "sa-1-delta-force"}) {
 		t.Fatalf("order = %v", logins)
 	}
-	saKeys(t, m, "totalCount", "serviceAccounts", "page", "perPage")
+	wantKeys(t, m, "totalCount", "serviceAccounts", "page", "perPage")
 	wantFields(t, m, map[string]any{"totalCount": 4, "page": 1, "perPage": 1000})
 	first := m["serviceAccounts"].([]any)[1].(map[string]any)
-	saKeys(t, first, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
+	wantKeys(t, first, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
 	wantFields(t, first, map[string]any{"id": ids["bravo"], "name": "bravo", "login": "sa-1-bravo", "orgId": 1,
 		"isDisabled": false, "role": "Viewer", "tokens": 1, "avatarUrl": saAvatar("bravo")})
 	for q, want := range map[string][]string{

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,27 +77,12 @@ func saBody(t *testing.T, r *response, status int, want string) {
 	}
 }
 
-// saKeys fails unless m has exactly the keys.
-func saKeys(t *testing.T, m map[string]any, keys ...string) {
-	t.Helper()
-	got := make([]string, 0, len(m))
-	for k := range m {
-		got = append(got, k)
-	}
-	sort.Strings(got)
-	want := append([]string(nil), keys...)
-	sort.Strings(want)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("keys = %v, want %v (object %v)", got, want, m)
-	}
-}
-
 // saDenied fails unless r is the RBAC 403 naming action.
 func saDenied(t *testing.T, r *response, action string) {
 	t.Helper()
 	saStatus(t, r, http.StatusForbidden)
 	m := r.JSON(t)
-	saKeys(t, m, "title", "message", "accessErrorId")
+	wantKeys(t, m, "title", "message", "accessErrorId")
 	wantFields(t, m, map[string]any{
 		"title":   "Access denied",
 		"message": "You'll need additional permissions to perform this action. Permissions needed: " + action,
@@ -290,7 +274,7 @@ func TestServiceAccounts_Create(t *testing.T) {
 	r := ts.admin().expect(t, http.StatusCreated, "POST", "/api/serviceaccounts",
 		map[string]any{"name": "test", "isDisabled": false, "role": "Viewer"})
 	m := r.JSON(t)
-	saKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
+	wantKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
 	wantFields(t, m, map[string]any{"name": "test", "login": "sa-1-test", "orgId": 1, "isDisabled": false,
 		"role": "Viewer", "tokens": 0, "avatarUrl": ""})
 }
@@ -494,7 +478,7 @@ func TestServiceAccounts_UpdateNameAndRole(t *testing.T) {
 	id := saNewRole(t, saAdmin(t, ts), "Old Name", "Editor")
 	r := saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), map[string]any{"name": "New Name", "role": "Viewer"})
 	m := r.JSON(t)
-	saKeys(t, m, "message", "id", "name", "serviceaccount")
+	wantKeys(t, m, "message", "id", "name", "serviceaccount")
 	wantFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "New Name"})
 	wantFields(t, m["serviceaccount"].(map[string]any), map[string]any{"id": id, "name": "New Name",
 		"role": "Viewer", "login": "sa-1-old-name"})
@@ -520,7 +504,7 @@ func TestServiceAccounts_CreateResponseAndTrailingSlash(t *testing.T) {
 		name := "Bot " + strconv.Itoa(len(path))
 		r := saAdmin(t, ts).expect(t, http.StatusCreated, "POST", path, map[string]any{"name": name})
 		m := r.JSON(t)
-		saKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
+		wantKeys(t, m, "id", "uid", "name", "login", "orgId", "isDisabled", "role", "tokens", "avatarUrl")
 		wantFields(t, m, map[string]any{"name": name, "login": "sa-1-" + strings.ReplaceAll(strings.ToLower(name), " ", "-"),
 			"orgId": 1, "isDisabled": false, "role": "Viewer", "tokens": 0, "avatarUrl": ""})
 		if saNum(t, m, "id") <= 1 {
@@ -605,7 +589,7 @@ func TestServiceAccounts_GetByIDAndUID(t *testing.T) {
 	if !reflect.DeepEqual(byID, byUID) {
 		t.Fatalf("by id %v\nby uid %v", byID, byUID)
 	}
-	saKeys(t, byID, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
+	wantKeys(t, byID, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
 	wantFields(t, byID, map[string]any{"id": id, "uid": uid, "name": "grafana", "login": "sa-1-grafana", "orgId": 1,
 		"isDisabled": false, "role": "Editor", "teams": []any{}, "avatarUrl": "/avatar/85ec38023d90823d3e5b43ef35646af9"})
 	for _, k := range []string{"createdAt", "updatedAt"} {
@@ -659,10 +643,10 @@ func TestServiceAccounts_UpdateResponseAndPersistence(t *testing.T) {
 
 	// {} returns the current state.
 	m := saAdmin(t, ts).expect(t, http.StatusOK, "PATCH", saURL(id, ""), map[string]any{}).JSON(t)
-	saKeys(t, m, "message", "id", "name", "serviceaccount")
+	wantKeys(t, m, "message", "id", "name", "serviceaccount")
 	wantFields(t, m, map[string]any{"message": "Service account updated", "id": id, "name": "worker"})
 	sa := m["serviceaccount"].(map[string]any)
-	saKeys(t, sa, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
+	wantKeys(t, sa, "id", "uid", "name", "login", "orgId", "isDisabled", "createdAt", "updatedAt", "avatarUrl", "role", "teams")
 	wantFields(t, sa, map[string]any{"id": id, "uid": before["uid"], "name": "worker", "login": "sa-1-worker", "orgId": 1,
 		"isDisabled": false, "role": "Viewer", "teams": []any{}, "avatarUrl": saAvatar("worker"), "createdAt": before["createdAt"]})
 

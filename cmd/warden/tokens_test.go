@@ -29,7 +29,7 @@ func TestTokens_ListAndCreateNeedGrantOnThatAccount(t *testing.T) {
 	saDenied(t, f.user.do(t, "GET", saURL(f.b, "/tokens"), nil), "serviceaccounts:read")
 	r := f.user.expect(t, http.StatusOK, "POST", saURL(f.a, "/tokens"), map[string]any{"name": "test"})
 	m := r.JSON(t)
-	saKeys(t, m, "id", "name", "key")
+	wantKeys(t, m, "id", "name", "key")
 	wantFields(t, m, map[string]any{"name": "test"})
 	if got := saTokenNames(t, f.ts, f.a); !reflect.DeepEqual(got, []string{"test", "token-a"}) {
 		t.Fatalf("tokens of A = %v", got)
@@ -84,7 +84,7 @@ func TestTokens_CreateResponseAndChecksum(t *testing.T) {
 	id := saNew(t, saAdmin(t, ts), "ci bot")
 	r := saAdmin(t, ts).expect(t, http.StatusOK, "POST", saURL(id, "/tokens"), map[string]any{"name": "deploy key"})
 	m := r.JSON(t)
-	saKeys(t, m, "id", "name", "key")
+	wantKeys(t, m, "id", "name", "key")
 	wantFields(t, m, map[string]any{"name": "deploy key"})
 	key := m["key"].(string)
 	if !saTokenRe.MatchString(key) {
@@ -172,7 +172,7 @@ func TestTokens_CreateHeadersAndNames(t *testing.T) {
 		t.Fatalf("Content-Type = %q", got)
 	}
 	m := r.JSON(t)
-	saKeys(t, m, "id", "name", "key")
+	wantKeys(t, m, "id", "name", "key")
 	if !saTokenRe.MatchString(m["key"].(string)) {
 		t.Fatalf("key %q", m["key"])
 	}
@@ -214,7 +214,7 @@ func TestTokens_List(t *testing.T) {
 	var names []string
 	for _, tk := range l {
 		names = append(names, tk["name"].(string))
-		saKeys(t, tk, "id", "name", "created", "lastUsedAt", "expiration", "secondsUntilExpiration", "hasExpired", "isRevoked")
+		wantKeys(t, tk, "id", "name", "created", "lastUsedAt", "expiration", "secondsUntilExpiration", "hasExpired", "isRevoked")
 		if c, _ := tk["created"].(string); !saTimeRe.MatchString(c) {
 			t.Fatalf("created = %v", tk["created"])
 		}
