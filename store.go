@@ -71,6 +71,8 @@ type Tx interface {
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	DeleteSession(ctx context.Context, id int64) error
 	DeleteUserSessions(ctx context.Context, userID int64) error
+	// FindUserSessions lists a user's sessions, the most recently used first.
+	FindUserSessions(ctx context.Context, userID int64) ([]*Session, error)
 	// DeleteExpiredSessions removes sessions created before createdBefore or idle since before
 	// seenBefore, and reports how many went.
 	DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time) (int64, error)
@@ -134,6 +136,14 @@ type Tx interface {
 	// One-time form values.
 	ClaimFormNonce(ctx context.Context, nonce string, at time.Time) error // ECONFLICT: used before
 	DeleteFormNoncesBefore(ctx context.Context, before time.Time) error
+
+	// Preferences.
+	// FindPreferences returns the preferences stored for an org (userID and teamID 0), a team
+	// of it, or a user in it. ENOTFOUND when none are stored.
+	FindPreferences(ctx context.Context, orgID, userID, teamID int64) (*Preferences, error)
+	// SavePreferences creates or replaces the preferences of p's owner. They go with their
+	// owner: the org, the team, or the user.
+	SavePreferences(ctx context.Context, p *Preferences) error
 
 	// Audit.
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error

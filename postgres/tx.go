@@ -458,14 +458,17 @@ func (t *Tx) UpdateOrgUserRole(ctx context.Context, orgID, userID int64, role wa
 		string(role), unix(at), orgID, userID)
 }
 
-// RemoveOrgUser removes a membership together with the user's team memberships and managed
-// permissions in that org.
+// RemoveOrgUser removes a membership together with the user's team memberships, managed
+// permissions and preferences in that org.
 func (t *Tx) RemoveOrgUser(ctx context.Context, orgID, userID int64) error {
 	const op = "remove org user"
 	if _, err := t.exec(ctx, op, "DELETE FROM team_member WHERE org_id = $1 AND user_id = $2", orgID, userID); err != nil {
 		return err
 	}
 	if _, err := t.exec(ctx, op, "DELETE FROM managed_permission WHERE org_id = $1 AND user_id = $2", orgID, userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, op, "DELETE FROM preferences WHERE org_id = $1 AND user_id = $2", orgID, userID); err != nil {
 		return err
 	}
 	return t.execOne(ctx, op, "org user", "DELETE FROM org_user WHERE org_id = $1 AND user_id = $2", orgID, userID)
@@ -513,6 +516,20 @@ func (t *Tx) TouchSession(ctx context.Context, id int64, at time.Time) error {
 // DeleteSession ends one session.
 func (t *Tx) DeleteSession(ctx context.Context, id int64) error {
 	return t.execOne(ctx, "delete session", "session", "DELETE FROM session WHERE id = $1", id)
+}
+
+// FindUserSessions lists a user's sessions, the most recently used first.
+func (t *Tx) FindUserSessions(ctx context.Context, userID int64) ([]*warden.Session, error) {
+	return findAll(ctx, t, "find user sessions", func(row scanner) (*warden.Session, error) {
+		var s warden.Session
+		var created, seen int64
+		if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
+			return nil, err
+		}
+		s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
+		return &s, nil
+	}, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at FROM session
+		WHERE user_id = $1 ORDER BY seen_at DESC, id DESC`, userID)
 }
 
 // DeleteUserSessions ends every session of a user.

@@ -422,13 +422,16 @@ func (t *Tx) UpdateOrgUserRole(ctx context.Context, orgID, userID int64, role wa
 		string(role), unix(at), orgID, userID)
 }
 
-// RemoveOrgUser removes a membership together with the user's team memberships and managed
-// permissions in that org.
+// RemoveOrgUser removes a membership together with the user's team memberships, managed
+// permissions and preferences in that org.
 func (t *Tx) RemoveOrgUser(ctx context.Context, orgID, userID int64) error {
 	if _, err := t.exec(ctx, "DELETE FROM team_member WHERE org_id = ? AND user_id = ?", orgID, userID); err != nil {
 		return err
 	}
 	if _, err := t.exec(ctx, "DELETE FROM managed_permission WHERE org_id = ? AND user_id = ?", orgID, userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, "DELETE FROM preferences WHERE org_id = ? AND user_id = ?", orgID, userID); err != nil {
 		return err
 	}
 	return t.execOne(ctx, "org user", "DELETE FROM org_user WHERE org_id = ? AND user_id = ?", orgID, userID)
@@ -478,6 +481,27 @@ func (t *Tx) TouchSession(ctx context.Context, id int64, at time.Time) error {
 // DeleteSession ends one session.
 func (t *Tx) DeleteSession(ctx context.Context, id int64) error {
 	return t.execOne(ctx, "session", "DELETE FROM session WHERE id = ?", id)
+}
+
+// FindUserSessions lists a user's sessions, the most recently used first.
+func (t *Tx) FindUserSessions(ctx context.Context, userID int64) ([]*warden.Session, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at
+		FROM session WHERE user_id = ? ORDER BY seen_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*warden.Session
+	for rows.Next() {
+		var s warden.Session
+		var created, seen int64
+		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
+			return nil, err
+		}
+		s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
+		out = append(out, &s)
+	}
+	return out, rows.Err()
 }
 
 // DeleteUserSessions ends every session of a user.

@@ -14,6 +14,7 @@ var sessionTests = []contractTest{
 	{"Session/NotFound", testSessionNotFound},
 	{"Session/ConflictTokenHash", testSessionConflictTokenHash},
 	{"Session/DeleteUserSessions", testSessionDeleteUserSessions},
+	{"Session/FindUserSessions", testSessionFindUserSessions},
 	{"Session/DeleteExpiredSessions", testSessionDeleteExpiredSessions},
 }
 
@@ -92,6 +93,25 @@ func testSessionDeleteUserSessions(t *testing.T, s warden.Store) {
 	}
 	// A user without sessions is no error.
 	update(t, s, func(tx warden.Tx) error { return tx.DeleteUserSessions(ctx, alice.ID) })
+}
+
+func testSessionFindUserSessions(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	alice := mustCreateUser(t, s, "alice")
+	bob := mustCreateUser(t, s, "bob")
+	old := mustCreateSession(t, s, alice.ID, "a1", t0, t0.Add(time.Minute))
+	recent := mustCreateSession(t, s, alice.ID, "a2", t0, t0.Add(time.Hour))
+	mustCreateSession(t, s, bob.ID, "b1", t0, t0.Add(2*time.Hour))
+	got := get(t, s, func(tx warden.Tx) ([]*warden.Session, error) { return tx.FindUserSessions(ctx, alice.ID) })
+	if len(got) != 2 {
+		t.Fatalf("FindUserSessions returned %d sessions, want 2", len(got))
+	}
+	wantEqual(t, "the most recently used session", *got[0], *recent)
+	wantEqual(t, "the other session", *got[1], *old)
+	none := get(t, s, func(tx warden.Tx) ([]*warden.Session, error) { return tx.FindUserSessions(ctx, 999999) })
+	if len(none) != 0 {
+		t.Fatalf("FindUserSessions of an unknown user returned %d sessions", len(none))
+	}
 }
 
 func testSessionDeleteExpiredSessions(t *testing.T, s warden.Store) {

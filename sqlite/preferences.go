@@ -1,0 +1,53 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/wardenhq/warden"
+)
+
+// owner returns the nullable user and team columns of a preferences row: an org's own row has
+// neither.
+func owner(p *warden.Preferences) (user, team sql.NullInt64) {
+	return sql.NullInt64{Int64: p.UserID, Valid: p.UserID != 0}, sql.NullInt64{Int64: p.TeamID, Valid: p.TeamID != 0}
+}
+
+// FindPreferences returns the preferences stored for an org (userID and teamID 0), a team or a
+// user in an org.
+func (t *Tx) FindPreferences(ctx context.Context, orgID, userID, teamID int64) (*warden.Preferences, error) {
+	var doc string
+	var created, updated int64
+	err := t.tx.QueryRowContext(ctx, `SELECT json_data, created, updated FROM preferences
+		WHERE org_id = ? AND COALESCE(user_id, 0) = ? AND COALESCE(team_id, 0) = ?`, orgID, userID, teamID).
+		Scan(&doc, &created, &updated)
+	if err == sql.ErrNoRows {
+		return nil, notFound("preferences")
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &warden.Preferences{}
+	if err := json.Unmarshal([]byte(doc), p); err != nil {
+		return nil, fmt.Errorf("decode preferences: %w", err)
+	}
+	p.OrgID, p.UserID, p.TeamID, p.Created, p.Updated = orgID, userID, teamID, fromUnix(created), fromUnix(updated)
+	return p, nil
+}
+
+// SavePreferences creates or replaces the preferences of p's owner.
+func (t *Tx) SavePreferences(ctx context.Context, p *warden.Preferences) error {
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode preferences: %w", err)
+	}
+	user, team := owner(p)
+	_, err = t.exec(ctx, `INSERT INTO preferences (org_id, user_id, team_id, json_data, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, COALESCE(user_id, 0), COALESCE(team_id, 0))
+		DO UPDATE SET json_data = excluded.json_data, updated = excluded.updated`,
+		p.OrgID, user, team, string(doc), unix(p.Created), unix(p.Updated))
+	return err
+}
