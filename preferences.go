@@ -40,8 +40,8 @@ type PreferencesPatch struct {
 	Cookies          *[]string
 }
 
-// apply writes the patch's fields over p.
-func (pp PreferencesPatch) apply(p *Preferences) {
+// Apply writes the patch's fields over p.
+func (pp PreferencesPatch) Apply(p *Preferences) {
 	set(&p.Theme, pp.Theme)
 	set(&p.HomeDashboardID, pp.HomeDashboardID)
 	set(&p.HomeDashboardUID, pp.HomeDashboardUID)

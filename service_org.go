@@ -364,3 +364,17 @@ func (s *Service) DeleteOrg(ctx context.Context, orgID int64) error {
 	s.emit(Change{Kind: ChangeOrgDeleted, OrgID: orgID})
 	return nil
 }
+
+// FindOrgByName returns the org with exactly that name (GET /api/orgs/name/:name).
+func (s *Service) FindOrgByName(ctx context.Context, name string) (*Org, error) {
+	var org *Org
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		org, err = tx.FindOrgByName(ctx, name)
+		return err
+	})
+	if IsNotFound(err) {
+		return nil, errOrgNotFound
+	}
+	return org, err
+}

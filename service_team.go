@@ -309,3 +309,90 @@ func (s *Service) RemoveTeamMember(ctx context.Context, teamID, userID int64) er
 	s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, UserID: userID})
 	return nil
 }
+
+// SetTeamMemberships replaces a team's members (Grafana's PUT /api/teams/:id/members): afterwards
+// the users named in admins are its Admins, the others named in members its Members, and nobody
+// else belongs to it. Users are named by email or login and must be of the caller's org; one
+// unknown name changes nothing.
+func (s *Service) SetTeamMemberships(ctx context.Context, teamID int64, members, admins []string) error {
+	p, err := callerOrg(ctx)
+	if err != nil {
+		return errTeamNotFound
+	}
+	var changed []int64
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.FindTeamByID(ctx, p.OrgID, teamID); err != nil {
+			if IsNotFound(err) {
+				return errTeamNotFound
+			}
+			return err
+		}
+		want := map[int64]int{}
+		for _, list := range []struct {
+			names      []string
+			permission int
+		}{{members, TeamPermissionMember}, {admins, TeamPermissionAdmin}} {
+			for _, name := range list.names {
+				id, err := orgMemberByName(ctx, tx, p.OrgID, name)
+				if err != nil {
+					return err
+				}
+				want[id] = max(want[id], list.permission)
+			}
+		}
+		current, err := tx.FindTeamMembers(ctx, p.OrgID, teamID)
+		if err != nil {
+			return err
+		}
+		for _, m := range current {
+			perm, keep := want[m.UserID]
+			delete(want, m.UserID)
+			switch {
+			case !keep:
+				err = tx.RemoveTeamMember(ctx, teamID, m.UserID)
+			case perm != m.Permission:
+				err = tx.UpdateTeamMember(ctx, teamID, m.UserID, perm)
+			default:
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			changed = append(changed, m.UserID)
+		}
+		for id, perm := range want {
+			if err := tx.AddTeamMember(ctx, &TeamMember{OrgID: p.OrgID, TeamID: teamID, UserID: id, Permission: perm}); err != nil {
+				return err
+			}
+			changed = append(changed, id)
+		}
+		return s.audit(ctx, tx, "team.members.set", "team", idString(teamID), "success",
+			"members="+strconv.Itoa(len(members))+" admins="+strconv.Itoa(len(admins)))
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range changed {
+		s.emit(Change{Kind: ChangeManagedPermissionChanged, OrgID: p.OrgID, UserID: id})
+	}
+	return nil
+}
+
+// orgMemberByName finds a human member of org orgID by email or login; anyone else is
+// Grafana's 404 "user not found".
+func orgMemberByName(ctx context.Context, tx Tx, orgID int64, name string) (int64, error) {
+	u, err := tx.FindUserByLoginOrEmail(ctx, strings.ToLower(strings.TrimSpace(name)))
+	if IsNotFound(err) || (err == nil && u.IsServiceAccount) {
+		return 0, errUserNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.FindOrgUser(ctx, orgID, u.ID); err != nil {
+		if IsNotFound(err) {
+			return 0, errUserNotFound
+		}
+		return 0, err
+	}
+	return u.ID, nil
+}

@@ -404,3 +404,14 @@ func targetOrg(r *http.Request, fromPath bool) (int64, error) {
 	}
 	return warden.PrincipalFromContext(r.Context()).OrgID, nil
 }
+
+// handleOrgByName handles "GET /api/orgs/name/{name}".
+func handleOrgByName(svc *warden.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		o, err := svc.FindOrgByName(r.Context(), r.PathValue("name"))
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, newOrgDetails(o))
+	}
+}

@@ -360,3 +360,30 @@ func handleSAPermissionsSet(svc *warden.Service, param string) handlerFunc {
 		return encode(w, http.StatusOK, message{"Permission updated"})
 	})
 }
+
+// handleSAPermissionsSetMany handles "POST /api/access-control/serviceaccounts/{id}": several
+// grants changed at once, as Grafana's Terraform provider sends them; an entry without a
+// permission removes that grant.
+func handleSAPermissionsSetMany(svc *warden.Service) handlerFunc {
+	type entry struct {
+		UserID      int64  `json:"userId"`
+		TeamID      int64  `json:"teamId"`
+		BuiltInRole string `json:"builtInRole"`
+		Permission  string `json:"permission"`
+	}
+	type request struct {
+		Permissions []entry `json:"permissions"`
+	}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			return err
+		}
+		changes := make([]warden.PermissionChange, 0, len(req.Permissions))
+		for _, e := range req.Permissions {
+			changes = append(changes, warden.PermissionChange{UserID: e.UserID, TeamID: e.TeamID,
+				BuiltInRole: e.BuiltInRole, Level: warden.ManagedLevel(e.Permission)})
+		}
+		return reply(w, svc.SetServiceAccountPermissions(r.Context(), id, changes), "Permissions updated")
+	})
+}

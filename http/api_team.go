@@ -218,15 +218,43 @@ func handleTeamMemberRemove(svc *warden.Service) handlerFunc {
 // handleUserTeams handles "GET /api/user/teams": the caller's teams in the request's org.
 func handleUserTeams(svc *warden.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p := warden.PrincipalFromContext(r.Context())
-		list, err := svc.UserTeams(r.Context(), p.UserID)
+		return writeUserTeams(w, r, svc, warden.PrincipalFromContext(r.Context()).UserID)
+	}
+}
+
+// handleTeamMembersSet handles "PUT /api/teams/{id}/members": the team's members replaced by
+// the users (emails or logins) named in members and admins.
+func handleTeamMembersSet(svc *warden.Service) handlerFunc {
+	type request struct {
+		Members []string `json:"members"`
+		Admins  []string `json:"admins"`
+	}
+	return byTeamID(func(w http.ResponseWriter, r *http.Request, id int64) error {
+		req, err := decode[request](w, r, "bad request data")
 		if err != nil {
 			return err
 		}
-		out := make([]teamDTO, 0, len(list))
-		for _, t := range list {
-			out = append(out, newTeamDTO(svc, p, t, false))
-		}
-		return encode(w, http.StatusOK, out)
+		return reply(w, svc.SetTeamMemberships(r.Context(), id, req.Members, req.Admins), "Team memberships have been updated")
+	})
+}
+
+// handleUserByIDTeams handles "GET /api/users/{id}/teams": a user's teams in the request's org.
+func handleUserByIDTeams(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return writeUserTeams(w, r, svc, id)
+	})
+}
+
+// writeUserTeams answers the teams of the request's org that user id belongs to.
+func writeUserTeams(w http.ResponseWriter, r *http.Request, svc *warden.Service, id int64) error {
+	list, err := svc.UserTeams(r.Context(), id)
+	if err != nil {
+		return err
 	}
+	p := warden.PrincipalFromContext(r.Context())
+	out := make([]teamDTO, 0, len(list))
+	for _, t := range list {
+		out = append(out, newTeamDTO(svc, p, t, false))
+	}
+	return encode(w, http.StatusOK, out)
 }

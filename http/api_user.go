@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mileusna/useragent"
 	"github.com/wardenhq/warden"
 )
 
@@ -319,4 +320,63 @@ func handleUserUpdateSelf(svc *warden.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return writeUserUpdate(w, r, svc, warden.PrincipalFromContext(r.Context()).UserID)
 	}
+}
+
+// userTokenDTO is Grafana's UserToken of the session routes: one signed-in browser session.
+type userTokenDTO struct {
+	ID             int64     `json:"id"`
+	IsActive       bool      `json:"isActive"`
+	ClientIP       string    `json:"clientIp"`
+	Device         string    `json:"device"`
+	OS             string    `json:"os"`
+	OSVersion      string    `json:"osVersion"`
+	Browser        string    `json:"browser"`
+	BrowserVersion string    `json:"browserVersion"`
+	AuthModule     string    `json:"authModule"`
+	CreatedAt      time.Time `json:"createdAt"`
+	SeenAt         time.Time `json:"seenAt"`
+}
+
+// handleAdminUserSessions handles "GET /api/admin/users/{id}/auth-tokens".
+func handleAdminUserSessions(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		list, err := svc.UserSessions(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		current := warden.PrincipalFromContext(r.Context()).SessionID
+		out := make([]userTokenDTO, 0, len(list))
+		for _, s := range list {
+			ua := useragent.Parse(s.UserAgent)
+			device := ua.Device
+			if device == "" {
+				device = "Other" // what Grafana's parser calls a desktop
+			}
+			out = append(out, userTokenDTO{ID: s.ID, IsActive: s.ID == current, ClientIP: s.ClientIP,
+				Device: device, OS: ua.OS, OSVersion: ua.OSVersion, Browser: ua.Name, BrowserVersion: ua.Version,
+				CreatedAt: s.Created.UTC(), SeenAt: s.SeenAt.UTC()})
+		}
+		return encode(w, http.StatusOK, out)
+	})
+}
+
+// handleAdminUserLogout handles "POST /api/admin/users/{id}/logout".
+func handleAdminUserLogout(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		return reply(w, svc.LogoutUser(r.Context(), id), "User logged out")
+	})
+}
+
+// handleAdminUserRevokeSession handles "POST /api/admin/users/{id}/revoke-auth-token".
+func handleAdminUserRevokeSession(svc *warden.Service) handlerFunc {
+	type request struct {
+		AuthTokenID int64 `json:"authTokenId"`
+	}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		req, err := decode[request](w, r, "bad request data")
+		if err != nil {
+			return err
+		}
+		return reply(w, svc.RevokeUserSession(r.Context(), id, req.AuthTokenID), "User auth token revoked")
+	})
 }

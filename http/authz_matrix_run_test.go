@@ -307,9 +307,34 @@ func (m *matrix) freshOrg() int64 {
 	return o.ID
 }
 
+// orgName returns the name of org id.
+func (m *matrix) orgName(id int64) string {
+	m.t.Helper()
+	o, err := m.env.svc.FindOrgByID(context.Background(), id)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return o.Name
+}
+
 // orgUser creates a Viewer of org 1 (and of no other org).
 func (m *matrix) orgUser() *warden.User {
 	return m.user("target-user", false, false, matrixMember{1, warden.RoleViewer})
+}
+
+// signedInUser creates a Viewer of org 1 with one session, and returns the user and the
+// session's id.
+func (m *matrix) signedInUser() (*warden.User, int64) {
+	m.t.Helper()
+	u := m.user("session-user", true, false, matrixMember{1, warden.RoleViewer})
+	if _, _, err := m.env.svc.Login(context.Background(), u.Login, matrixPassword, "matrix"); err != nil {
+		m.t.Fatal(err)
+	}
+	sessions, err := m.env.svc.UserSessions(context.Background(), u.ID)
+	if err != nil || len(sessions) != 1 {
+		m.t.Fatalf("sessions of a user signed in once: %d, %v", len(sessions), err)
+	}
+	return u, sessions[0].ID
 }
 
 // outsider creates a user that belongs to no org.

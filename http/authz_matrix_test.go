@@ -156,6 +156,18 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixJSON("/api/user", fmt.Sprintf(`{"login":%q,"email":%q,"name":"Renamed"}`, c.login, c.email))
 		}},
+	{area: "The signed-in user", pattern: "GET /api/user/preferences", want: outAPI + "|200 200 200 200 200|200 200 200 200|200 200 200",
+		note: "Any signed-in identity, SA tokens included: each reads its own (SPEC-identity, issue 15)."},
+	{area: "The signed-in user", pattern: "PUT /api/user/preferences", want: outAPI + "|200 200 200 200 200|200 200 200 200|200 200 200",
+		note: "Any signed-in identity writes its own preferences.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/user/preferences", `{"theme":"dark"}`)
+		}},
+	{area: "The signed-in user", pattern: "PATCH /api/user/preferences", want: outAPI + "|200 200 200 200 200|200 200 200 200|200 200 200",
+		note: "Any signed-in identity changes its own preferences.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/user/preferences", `{"weekStart":"monday"}`)
+		}},
 
 	// Server-admin user management.
 	{area: "Server-admin user management", pattern: "POST /api/admin/users", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
@@ -188,6 +200,23 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixReq{path: "/api/admin/users/" + matrixID(m.orgUser().ID)}
 		}},
+	{area: "Server-admin user management", pattern: "POST /api/admin/users/{id}/logout", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
+		note: mxNoteServer + " §5.10 (users:logout). Target: a new signed-in user per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			u, _ := m.signedInUser()
+			return matrixReq{path: "/api/admin/users/" + matrixID(u.ID) + "/logout"}
+		}},
+	{area: "Server-admin user management", pattern: "GET /api/admin/users/{id}/auth-tokens", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
+		note: mxNoteServer + " §5.10 (users.authtoken:read).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/admin/users/" + matrixID(m.grantee.ID) + "/auth-tokens"}
+		}},
+	{area: "Server-admin user management", pattern: "POST /api/admin/users/{id}/revoke-auth-token", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
+		note: mxNoteServer + " §5.10 (users.authtoken:write). Target: the session of a new signed-in user per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			u, session := m.signedInUser()
+			return matrixJSON("/api/admin/users/"+matrixID(u.ID)+"/revoke-auth-token", fmt.Sprintf(`{"authTokenId":%d}`, session))
+		}},
 	{area: "Server-admin user management", pattern: "GET /api/users/lookup", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
 		note: mxNoteServer + " §5.4.",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
@@ -213,6 +242,11 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixReq{path: "/api/users/" + matrixID(m.grantee.ID) + "/orgs"}
 		}},
+	{area: "Server-admin user management", pattern: "GET /api/users/{id}/teams", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
+		note: mxNoteServer + " §5.3 (users:read on the user).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/users/" + matrixID(m.grantee.ID) + "/teams"}
+		}},
 
 	// Orgs.
 	{area: "Orgs", pattern: "GET /api/org", want: outAPI + "|403 200 200 200 200|403 200 200 200|200 403 403",
@@ -225,6 +259,18 @@ var matrixRows = []matrixRow{
 	{area: "Orgs", pattern: "PUT /api/org/address", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 403",
 		note: "orgs:write: Admin (SPEC-identity §6.1).",
 		req:  func(m *matrix, c *matrixCaller) matrixReq { return matrixJSON("/api/org/address", `{"city":"Matrix"}`) }},
+	{area: "Orgs", pattern: "GET /api/org/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 403",
+		note: "orgs.preferences:read: Admin (fixed:organization:writer, SPEC-identity §8.3). Org 2's Admin reads org 2's."},
+	{area: "Orgs", pattern: "PUT /api/org/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 403",
+		note: "orgs.preferences:write: Admin (SPEC-identity §8.3).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/org/preferences", `{"theme":"light"}`)
+		}},
+	{area: "Orgs", pattern: "PATCH /api/org/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 403",
+		note: "orgs.preferences:write: Admin (SPEC-identity §8.3).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/org/preferences", `{"timezone":"utc"}`)
+		}},
 	{area: "Orgs", pattern: "POST /api/orgs", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
 		note: "orgs:create: Grafana Admin (SPEC-identity §6.2; checklist 60).",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
@@ -232,6 +278,11 @@ var matrixRows = []matrixRow{
 		}},
 	{area: "Orgs", pattern: "GET /api/orgs", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
 		note: "orgs:read in the global org: Grafana Admin (SPEC-identity §6.2)."},
+	{area: "Orgs", pattern: "GET /api/orgs/name/{name}", want: outAPI + "|403 403 403 403 200|403 403 403 403|403 403 403",
+		note: "orgs:read in the global org: Grafana Admin (SPEC-identity §6.2). Target: a new org per cell, by its name.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/orgs/name/" + url.PathEscape(m.orgName(m.freshOrg()))}
+		}},
 	{area: "Orgs", pattern: "GET /api/orgs/{orgId}", want: outAPI + "|403 200 200 200 200|403 200 200 200|403 403 403",
 		note: "orgs:read evaluated in org 1 (SPEC-identity §2.2, §6.2), where Viewers hold it (§8.3).",
 		req:  matrixGet("/api/orgs/1")},
@@ -355,6 +406,12 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixJSON("/api/access-control/serviceaccounts/"+matrixID(m.freshSA())+"/teams/"+matrixID(m.team), `{"permission":"Edit"}`)
 		}},
+	{area: "Service-account permissions", pattern: "POST /api/access-control/serviceaccounts/{id}", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 200",
+		note: "serviceaccounts.permissions:write on the SA (SPEC §5.3), as the one-grant routes. Grants Edit to a user and a team, on a new SA per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/access-control/serviceaccounts/"+matrixID(m.freshSA()),
+				fmt.Sprintf(`{"permissions":[{"userId":%d,"permission":"Edit"},{"teamId":%d,"permission":"Admin"}]}`, m.grantee.ID, m.team))
+		}},
 
 	// Teams.
 	{area: "Teams", pattern: "POST /api/teams", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 403",
@@ -387,6 +444,11 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixJSON("/api/teams/"+matrixID(m.freshTeam(false))+"/members", fmt.Sprintf(`{"userId":%d}`, m.grantee.ID))
 		}},
+	{area: "Teams", pattern: "PUT /api/teams/{id}/members", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 403",
+		note: mxNoteTeamAdmin + " Replaces the members of a new team per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/teams/"+matrixID(m.freshTeam(false))+"/members", fmt.Sprintf(`{"members":[%q]}`, m.grantee.Email))
+		}},
 	{area: "Teams", pattern: "PUT /api/teams/{id}/members/{userId}", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 403",
 		note: mxNoteTeamAdmin + " Makes a member team Admin, on a new team per cell.",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
@@ -396,6 +458,21 @@ var matrixRows = []matrixRow{
 		note: mxNoteTeamAdmin + " Removes a member of a new team per cell.",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixReq{path: "/api/teams/" + matrixID(m.freshTeam(true)) + "/members/" + matrixID(m.grantee.ID)}
+		}},
+	{area: "Teams", pattern: "GET /api/teams/{id}/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 403",
+		note: "teams:read on the team (SPEC-identity §7.2). " + mxNoteTeamAdmin,
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/teams/" + matrixID(m.team) + "/preferences"}
+		}},
+	{area: "Teams", pattern: "PUT /api/teams/{id}/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 403",
+		note: "teams:write on the team (SPEC-identity §7.2). " + mxNoteTeamAdmin,
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/teams/"+matrixID(m.team)+"/preferences", `{"theme":"dark","weekStart":"monday"}`)
+		}},
+	{area: "Teams", pattern: "PATCH /api/teams/{id}/preferences", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 403 403",
+		note: "teams:write on the team. " + mxNoteTeamAdmin,
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/teams/"+matrixID(m.team)+"/preferences", `{"timezone":"utc"}`)
 		}},
 	{area: "Teams", pattern: "GET /api/user/teams", want: outAPI + "|200 200 200 200 200|304 304 304 304|200 200 200",
 		note: mxNoteUsersOnly + " §4.6."},

@@ -113,9 +113,10 @@ func logRequests(logger *slog.Logger, accessLog bool, proxies []netip.Prefix, m 
 			rec.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
+		route, unmatched := r.Pattern, slog.Attr{}
+		if route == "" || route == fallbackAPI || route == fallbackPage {
+			// The metrics keep one label for every unknown address; the log names it.
+			route, unmatched = "unmatched", slog.String("path", truncate(r.URL.Path, 200))
 		}
 		m.observe(r.Method, route, rec.status, elapsed)
 		if accessLog {
@@ -128,6 +129,7 @@ func logRequests(logger *slog.Logger, accessLog bool, proxies []netip.Prefix, m 
 				slog.String("client_ip", ri.clientIP),
 				slog.String("request_id", ri.id),
 				slog.Int("bytes", rec.bytes),
+				unmatched,         // empty, and so left out, for matched routes
 				ri.forward.attr()) // empty, and so left out, for other requests
 		}
 	})

@@ -4,11 +4,13 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -301,7 +303,7 @@ func TestMetrics_LabelsBounded(t *testing.T) {
 
 	got := gatherRequests(t, env.reg)
 	want := map[requestCount]float64{
-		{"OTHER", "/api/", "404"}:                       3,
+		{"OTHER", "unmatched", "404"}:                   3,
 		{"GET", "GET /api/health", "200"}:               1,
 		{"GET", "GET /api/serviceaccounts/{id}", "401"}: 2,
 		{"GET", "unmatched", "404"}:                     2,
@@ -537,5 +539,31 @@ func TestLogRequests_AccessLog(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("access log shows %q: %s", secret, logs)
 		}
+	}
+}
+
+// TestLogRequests_UnmatchedPath checks that a request no route matches is logged with its path
+// (without the query string) under route "unmatched", and a matched one without a path.
+func TestLogRequests_UnmatchedPath(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	opts := env.opts
+	opts.AccessLog, opts.Registry = true, prometheus.NewRegistry()
+	h, logs := NewServer(opts), env.logs
+	for _, target := range []string{"/api/no/such/route?token=hunter2", "/no/such/page", "/api/health"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))
+	}
+	var got []string
+	for _, rec := range logs.records(t) {
+		if rec["msg"] == "request" {
+			got = append(got, fmt.Sprintf("%v %v %v", rec["route"], rec["path"], rec["status"]))
+		}
+	}
+	want := []string{"unmatched /api/no/such/route 404", "unmatched /no/such/page 404", "GET /api/health <nil> 200"}
+	if !slices.Equal(got, want) {
+		t.Errorf("access log lines (route path status) = %q, want %q", got, want)
+	}
+	if strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("access log shows the query string: %s", logs)
 	}
 }

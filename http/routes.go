@@ -145,6 +145,9 @@ func routes(opts Options, u *ui) []route {
 		{"POST /api/user/using/{id}", signedIn(), usersOnly(handleUserUsing(svc))},
 		{"PUT /api/user/password", signedIn(), usersOnly(handleUserPassword(svc))},
 		{"PUT /api/user", signedIn(), usersOnly(handleUserUpdateSelf(svc))},
+		{"GET /api/user/preferences", signedIn(), handlePreferencesGet(svc, callerPreferences)},
+		{"PUT /api/user/preferences", signedIn(), handlePreferencesSave(svc, callerPreferences, true)},
+		{"PATCH /api/user/preferences", signedIn(), handlePreferencesSave(svc, callerPreferences, false)},
 
 		// Server-admin user management.
 		{"POST /api/admin/users", need(warden.ActionUsersCreate), handleAdminUserCreate(svc)},
@@ -153,19 +156,27 @@ func routes(opts Options, u *ui) []route {
 		{"POST /api/admin/users/{id}/disable", globalUser(warden.ActionUsersDisable), handleAdminUserDisable(svc, true)},
 		{"POST /api/admin/users/{id}/enable", globalUser(warden.ActionUsersEnable), handleAdminUserDisable(svc, false)},
 		{"DELETE /api/admin/users/{id}", globalUser(warden.ActionUsersDelete), handleAdminUserDelete(svc)},
+		{"POST /api/admin/users/{id}/logout", globalUser(warden.ActionUsersLogout), handleAdminUserLogout(svc)},
+		{"GET /api/admin/users/{id}/auth-tokens", globalUser(warden.ActionUsersAuthTokenRead), handleAdminUserSessions(svc)},
+		{"POST /api/admin/users/{id}/revoke-auth-token", globalUser(warden.ActionUsersAuthTokenWrite), handleAdminUserRevokeSession(svc)},
 		{"GET /api/users/lookup", needScoped(warden.ActionUsersRead, fixedScope(warden.ScopeGlobalUsersAll)), handleUserLookup(svc)},
 		{"GET /api/users", needScoped(warden.ActionUsersRead, nil), handleUserSearch(svc, false)},
 		{"GET /api/users/search", needScoped(warden.ActionUsersRead, nil), handleUserSearch(svc, true)},
 		{"GET /api/users/{id}", globalUser(warden.ActionUsersRead), handleUserByID(svc)},
 		{"PUT /api/users/{id}", globalUser(warden.ActionUsersWrite), handleUserUpdate(svc)},
 		{"GET /api/users/{id}/orgs", globalUser(warden.ActionUsersRead), handleUserByIDOrgs(svc)},
+		{"GET /api/users/{id}/teams", globalUser(warden.ActionUsersRead), handleUserByIDTeams(svc)},
 
 		// Orgs.
 		{"GET /api/org", need(warden.ActionOrgsRead), handleOrgCurrent(svc)},
 		{"PUT /api/org", need(warden.ActionOrgsWrite), handleOrgUpdate(svc, false)},
 		{"PUT /api/org/address", need(warden.ActionOrgsWrite), handleOrgAddress(svc, false)},
+		{"GET /api/org/preferences", need(warden.ActionOrgsPreferencesRead), handlePreferencesGet(svc, orgPreferences)},
+		{"PUT /api/org/preferences", need(warden.ActionOrgsPreferencesWrite), handlePreferencesSave(svc, orgPreferences, true)},
+		{"PATCH /api/org/preferences", need(warden.ActionOrgsPreferencesWrite), handlePreferencesSave(svc, orgPreferences, false)},
 		{"POST /api/orgs", access{action: warden.ActionOrgsCreate, global: true}, handleOrgCreate(svc)},
 		{"GET /api/orgs", access{action: warden.ActionOrgsRead, global: true}, handleOrgSearch(svc)},
+		{orgByNamePattern, access{action: warden.ActionOrgsRead, global: true}, handleOrgByName(svc)},
 		{"GET /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsRead)), handleOrgGet(svc)},
 		{"PUT /api/orgs/{orgId}", inOrg(need(warden.ActionOrgsWrite)), handleOrgUpdate(svc, true)},
 		{"PUT /api/orgs/{orgId}/address", inOrg(need(warden.ActionOrgsWrite)), handleOrgAddress(svc, true)},
@@ -180,7 +191,7 @@ func routes(opts Options, u *ui) []route {
 		{"POST /api/org/users", needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll)), handleOrgUserAddCurrent(svc)},
 		{"PATCH /api/org/users/{userId}", orgUser(warden.ActionOrgUsersWrite), handleOrgUserUpdate(svc, false)},
 		{"DELETE /api/org/users/{userId}", orgUser(warden.ActionOrgUsersRemove), handleOrgUserRemoveCurrent(svc)},
-		{"GET /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(svc, true)},
+		{orgUsersPattern, inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUsers(svc, true)},
 		{"GET /api/orgs/{orgId}/users/search", inOrg(needScoped(warden.ActionOrgUsersRead, fixedScope(warden.ScopeUsersAll))), handleOrgUserSearch(svc, true)},
 		{"POST /api/orgs/{orgId}/users", inOrg(needScoped(warden.ActionOrgUsersAdd, fixedScope(warden.ScopeUsersAll))), handleOrgUserAdd(svc)},
 		{"PATCH /api/orgs/{orgId}/users/{userId}", inOrg(orgUser(warden.ActionOrgUsersWrite)), handleOrgUserUpdate(svc, true)},
@@ -198,6 +209,7 @@ func routes(opts Options, u *ui) []route {
 		{"DELETE /api/serviceaccounts/{id}/tokens/{tokenId}", sa(warden.ActionSAWrite, true), handleTokenDelete(svc)},
 		{"GET /api/access-control/serviceaccounts/description", sa(warden.ActionSAPermissionsRead, false), handleSAPermissionsDescription()},
 		{"GET /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsRead, true), handleSAPermissionsList(svc)},
+		{"POST /api/access-control/serviceaccounts/{id}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSetMany(svc)},
 		{"POST /api/access-control/serviceaccounts/{id}/users/{userId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(svc, "userId")},
 		{"POST /api/access-control/serviceaccounts/{id}/teams/{teamId}", sa(warden.ActionSAPermissionsWrite, true), handleSAPermissionsSet(svc, "teamId")},
 
@@ -209,8 +221,12 @@ func routes(opts Options, u *ui) []route {
 		{"DELETE /api/teams/{id}", teamAccess(warden.ActionTeamsDelete, true), handleTeamDelete(svc)},
 		{"GET /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsRead, true), handleTeamMembers(svc)},
 		{"POST /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberAdd(svc)},
+		{"PUT /api/teams/{id}/members", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMembersSet(svc)},
 		{"PUT /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberUpdate(svc)},
 		{"DELETE /api/teams/{id}/members/{userId}", teamAccess(warden.ActionTeamsPermissionsWrite, true), handleTeamMemberRemove(svc)},
+		{"GET /api/teams/{id}/preferences", teamAccess(warden.ActionTeamsRead, true), handlePreferencesGet(svc, teamPreferences)},
+		{"PUT /api/teams/{id}/preferences", teamAccess(warden.ActionTeamsWrite, true), handlePreferencesSave(svc, teamPreferences, true)},
+		{"PATCH /api/teams/{id}/preferences", teamAccess(warden.ActionTeamsWrite, true), handlePreferencesSave(svc, teamPreferences, false)},
 		{"GET /api/user/teams", signedIn(), usersOnly(handleUserTeams(svc))},
 
 		// The web UI: the same service calls, the same permissions.
@@ -262,6 +278,7 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 		rootURL: opts.RootURL, cookieName: SessionCookie}
 	apiFail := apiErrors(opts.Logger, u)
 	pages := map[string]bool{} // the patterns of the UI's GET pages
+	var orgByName, orgUsers http.Handler
 	for _, rt := range routes(opts, u) {
 		if rt.access.serviceAccount && !opts.Service.ServiceAccountsEnabled() {
 			continue // the toggle is off: these paths answer the generic 404, as in Grafana 8.5
@@ -271,6 +288,14 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 			fail = u.fail
 		}
 		h := guard(auth, rt.access, rt.handler, fail)
+		switch rt.pattern {
+		case orgByNamePattern:
+			orgByName = h
+			continue
+		case orgUsersPattern:
+			orgUsers = h
+			continue
+		}
 		mux.Handle(rt.pattern, h)
 		if rt.access.ui && strings.HasPrefix(rt.pattern, "GET ") {
 			pages[rt.pattern] = true
@@ -280,17 +305,61 @@ func addRoutes(mux *http.ServeMux, opts Options) {
 			mux.Handle(path, h)
 		}
 	}
+	// Go's mux cannot hold both of these patterns: both match /api/orgs/name/users and neither is
+	// more specific. Grafana's router lets the literal "name" win; so does this dispatch.
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusNotFound, message{"Not found"})
+	})
+	mux.Handle(orgsDispatchPattern, orgsByNameOr(orgByName, notFound))
+	mux.Handle(orgUsersPattern, orgsByNameOr(orgByName, orgUsers))
+
 	// Unknown API routes, and known paths with another method, answer Grafana's JSON 404
 	// without asking for credentials.
-	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusNotFound, message{"Not found"})
-	}))
+	mux.Handle(fallbackAPI, notFound)
 	// Any other unknown address (a page's address with a trailing slash included) answers
 	// Warden's 404 page.
-	mux.Handle("/", u.handleNotFound(func(path string) bool {
+	mux.Handle(fallbackPage, u.handleNotFound(func(path string) bool {
 		_, pattern := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Host: "warden"})
 		return pages[pattern]
 	}))
+}
+
+// The patterns that answer unknown addresses: API paths, and all others.
+const (
+	fallbackAPI  = "/api/"
+	fallbackPage = "/"
+)
+
+// truncate cuts s to at most n bytes of valid UTF-8, marking a cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// The two routes that share the path shape /api/orgs/{x}/{y}.
+const (
+	orgByNamePattern = "GET /api/orgs/name/{name}"
+	orgUsersPattern  = "GET /api/orgs/{orgId}/users"
+	// orgsDispatchPattern is registered in orgByNamePattern's place.
+	orgsDispatchPattern = "GET /api/orgs/{orgId}/{name}"
+)
+
+// orgsByNameOr serves GET /api/orgs/name/{name} with byName, and any other /api/orgs/{orgId}/…
+// path of its pattern with other.
+func orgsByNameOr(byName, other http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("orgId") != "name" {
+			other.ServeHTTP(w, r)
+			return
+		}
+		if r.Pattern == orgUsersPattern {
+			r.SetPathValue("name", "users")
+		}
+		r.Pattern = orgByNamePattern // for the access log and the metrics
+		byName.ServeHTTP(w, r)
+	})
 }
 
 // guard runs a route: it authenticates the caller and checks the route's permission, then
@@ -441,10 +510,7 @@ func (auth *authenticator) recordDenial(p *warden.Principal, r *http.Request, er
 		return
 	}
 	ctx := warden.NewContextWithPrincipal(r.Context(), p)
-	target := r.Method + " " + r.URL.Path
-	if len(target) > 200 {
-		target = strings.ToValidUTF8(target[:200], "") + "…"
-	}
+	target := truncate(r.Method+" "+r.URL.Path, 200)
 	d := warden.Denial{Route: r.Pattern, TargetID: target, Detail: detail}
 	if _, err := auth.svc.RecordDenied(ctx, d); err != nil {
 		auth.logger.Error("record denied request", "err", err, "route", target)
