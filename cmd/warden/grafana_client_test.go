@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-openapi/runtime"
 	"github.com/go-openapi/strfmt"
 	goapi "github.com/grafana/grafana-openapi-client-go/client"
 	"github.com/grafana/grafana-openapi-client-go/client/service_accounts"
@@ -33,11 +34,16 @@ func gcClient(t *testing.T, ts *testServer, token string) *goapi.GrafanaHTTPAPI 
 	return goapi.NewHTTPClientWithConfig(strfmt.Default, cfg)
 }
 
-// gcStatus returns the HTTP status an error of the client carries, 0 if none.
+// gcStatus returns the HTTP status an error of the client carries, 0 if none: a status the
+// client's model declares gives a typed error, any other a runtime.APIError.
 func gcStatus(err error) int {
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {
 		return coded.Code()
+	}
+	var undeclared *runtime.APIError
+	if errors.As(err, &undeclared) {
+		return undeclared.Code
 	}
 	return 0
 }
