@@ -95,7 +95,9 @@ func tfApplyGrants(t *testing.T, tf *goapi.GrafanaHTTPAPI, saID int64, want []tf
 
 func wantGrants(t *testing.T, what string, got, want []tfGrant) {
 	t.Helper()
-	key := func(g tfGrant) string { return strconv.FormatInt(g.UserID, 10) + "/" + strconv.FormatInt(g.TeamID, 10) + "/" + g.Permission }
+	key := func(g tfGrant) string {
+		return strconv.FormatInt(g.UserID, 10) + "/" + strconv.FormatInt(g.TeamID, 10) + "/" + g.Permission
+	}
 	sortBy := func(gs []tfGrant) []string {
 		out := []string{}
 		for _, g := range gs {
