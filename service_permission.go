@@ -78,13 +78,15 @@ type PermissionChange struct {
 // caller's org, or removes the user's grant when level is "". Only users of the account's org
 // can hold one. It reports whether a grant was removed.
 func (s *Service) SetServiceAccountUserPermission(ctx context.Context, saID, userID int64, level ManagedLevel) (removed bool, err error) {
-	return level == "", s.SetServiceAccountPermissions(ctx, saID, []PermissionChange{{UserID: userID, Level: level}})
+	err = s.SetServiceAccountPermissions(ctx, saID, []PermissionChange{{UserID: userID, Level: level}})
+	return err == nil && level == "", err
 }
 
 // SetServiceAccountTeamPermission grants a team of the account's org Edit or Admin on a service
 // account, or removes the grant when level is "".
 func (s *Service) SetServiceAccountTeamPermission(ctx context.Context, saID, teamID int64, level ManagedLevel) (removed bool, err error) {
-	return level == "", s.SetServiceAccountPermissions(ctx, saID, []PermissionChange{{TeamID: teamID, Level: level}})
+	err = s.SetServiceAccountPermissions(ctx, saID, []PermissionChange{{TeamID: teamID, Level: level}})
+	return err == nil && level == "", err
 }
 
 // SetServiceAccountPermissions applies changes to the grants on a service account of the
