@@ -112,34 +112,43 @@ func TestUI_TokensNaturalOrder(t *testing.T) {
 // TestUI_TokenDefaultExpiry: "Set expiration date" with the date it proposes (tomorrow) gives
 // a token that lasts 24 hours — not one that ends at midnight, perhaps minutes away — and the
 // dialog shows the exact time it will expire. The browser runs in a time zone where it is
-// late evening, when "end of today" would be closest.
+// late evening, when "end of today" would be closest; and, first, in the zones farthest behind
+// and ahead of UTC, so that at any hour one of them has another date than the server's.
 func TestUI_TokenDefaultExpiry(t *testing.T) {
 	browserTest(t)
 	ts := startServer(t, nil)
 	id := createSA(t, ts, "expiring", "Viewer")
 	ctx := newTab(t)
+	browserLogin(t, ctx, ts, "admin", ts.Password)
+	// openDialog shows the token dialog in a browser set to zone, chooses "Set expiration
+	// date", and checks the proposed expiry is 24 hours away in the browser's own time.
+	openDialog := func(zone string) {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+			t.Fatal(err)
+		}
+		uiqGo(t, ctx, ts, "/org/serviceaccounts/"+itoa64(id))
+		uiqOpenTokenDialog(t, ctx)
+		uiqTypeAtOnce(t, ctx, "token-name", "a-day")
+		must(t, ctx, "Set expiration date", chromedp.Click(chromedp.CSS("#token-dialog input[value=date]")), chromedp.WaitVisible(chromedp.ID("token-date")))
+		shown := uiqEval[[]string](t, ctx, `(() => { const e = document.getElementById("token-expires-at") || {textContent: ""}, w = new Date(Date.now() + 864e5);
+		return [e.textContent.trim(), w.toLocaleDateString("en-GB", {weekday: "long", day: "numeric", month: "long", year: "numeric"}),
+			String(w.getHours()).padStart(2, "0") + ":" + String(w.getMinutes()).padStart(2, "0")]; })()`)
+		if !strings.Contains(shown[0], shown[1]) || !strings.Contains(shown[0], shown[2]) {
+			t.Errorf("in %s the dialog says %q, want the date and time 24 hours from now (%s, %s)", zone, shown[0], shown[1], shown[2])
+		}
+	}
+	openDialog("Etc/GMT+12") // UTC−12
+	openDialog("Etc/GMT-14") // UTC+14
 	// A fixed-offset zone where the local time is now 22:xx.
 	offset := (22 - time.Now().UTC().Hour() + 24) % 24
 	if offset > 14 {
 		offset -= 24
 	}
 	zone := fmt.Sprintf("Etc/GMT%+d", -offset) // Etc/GMT-2 is UTC+2
-	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
-		t.Fatal(err)
-	}
-	browserLogin(t, ctx, ts, "admin", ts.Password)
-	uiqGo(t, ctx, ts, "/org/serviceaccounts/"+itoa64(id))
+	openDialog(zone)
 	if h := uiqEval[int](t, ctx, `new Date().getHours()`); h != 22 && h != 23 {
 		t.Fatalf("in %s the browser's hour is %d, want 22", zone, h)
-	}
-	uiqOpenTokenDialog(t, ctx)
-	uiqTypeAtOnce(t, ctx, "token-name", "a-day")
-	must(t, ctx, "Set expiration date", chromedp.Click(chromedp.CSS("#token-dialog input[value=date]")), chromedp.WaitVisible(chromedp.ID("token-date")))
-	shown := uiqEval[[]string](t, ctx, `(() => { const e = document.getElementById("token-expires-at") || {textContent: ""}, w = new Date(Date.now() + 864e5);
-		return [e.textContent.trim(), w.toLocaleDateString("en-GB", {weekday: "long", day: "numeric", month: "long", year: "numeric"}),
-			String(w.getHours()).padStart(2, "0") + ":" + String(w.getMinutes()).padStart(2, "0")]; })()`)
-	if !strings.Contains(shown[0], shown[1]) || !strings.Contains(shown[0], shown[2]) {
-		t.Errorf("the dialog says %q, want the date and time 24 hours from now (%s, %s)", shown[0], shown[1], shown[2])
 	}
 	uiqShot(t, ctx, "expiry-01-dialog")
 	sent := time.Now()

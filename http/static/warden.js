@@ -274,7 +274,9 @@
     var limitDays = parseInt(dateInput.getAttribute("data-limit-days"), 10) || 0;
     dateInput.min = tomorrow;
     if (limitDays > 0) dateInput.max = ymd(new Date(now.getFullYear(), now.getMonth(), now.getDate() + limitDays));
-    if (!dateInput.value || dateInput.value < tomorrow) dateInput.value = tomorrow;
+    // The server proposes tomorrow in its own time zone, a day off from the browser's for some
+    // hours of every day; only a date the person chose (a form sent back) is kept.
+    if (!dateInput.hasAttribute("data-chosen") || !dateInput.value || dateInput.value < tomorrow) dateInput.value = tomorrow;
     function expiryDate() {
       var p = dateInput.value.split("-"), t = new Date();
       if (p.length !== 3) return null;
