@@ -79,7 +79,7 @@ func newCacheEnv(t *testing.T, configure func(*warden.Config)) *cacheEnv {
 	t.Helper()
 	e := newSAEnv(t, configure)
 	cs := &countingStore{Store: e.db}
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -301,7 +301,7 @@ func TestCache_LookupRacingWithChangeIsNotCached(t *testing.T) {
 			tk, secret := e.token(t, e.admin, a.ID, "t", 0)
 			// A second service over the same store with the cache on, so the token is not
 			// warmed at creation and its first check is a lookup.
-			svc := warden.NewService(e.store, discardLogger(), warden.DefaultConfig())
+			svc := warden.NewService(e.store, discardLogger(), testConfig())
 			svc.Now = e.clock.Now
 			e.svc = svc
 			e.store.setAfterView(func() {
@@ -323,7 +323,7 @@ func TestCache_ConcurrentMissesShareOneLookup(t *testing.T) {
 	e := newCacheEnv(t, func(c *warden.Config) { c.Cache.Tokens = 0 })
 	a := e.newSA(t, e.admin, "popular", warden.RoleViewer)
 	_, secret := e.token(t, e.admin, a.ID, "t", 0)
-	svc := warden.NewService(e.store, discardLogger(), warden.DefaultConfig())
+	svc := warden.NewService(e.store, discardLogger(), testConfig())
 	svc.Now = e.clock.Now
 	e.store.blockViews = make(chan struct{})
 	e.store.blockViewsActive.Store(true)

@@ -12,27 +12,58 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters: OWASP's minimum recommendation (19 MiB, 2 passes, 1 lane). With at most
-// GOMAXPROCS hashes at once this bounds the memory a burst of sign-ins can take.
+// The fixed argon2id parameters: one lane, a 32-byte key, a 16-byte salt.
 const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
-	argonSaltLen   = 16
+	argonThreads = 1
+	argonKeyLen  = 32
+	argonSaltLen = 16
+)
+
+// PasswordHashParams are the argon2id costs of new password hashes ([security]
+// password_hash_memory and password_hash_iterations). Each stored hash names its own, so
+// changing them affects only passwords set afterwards.
+type PasswordHashParams struct {
+	MemoryKiB  uint32
+	Iterations uint32
+}
+
+// DefaultPasswordHashParams are OWASP's minimum recommendation for argon2id: 19 MiB, 2
+// passes. With at most GOMAXPROCS hashes at once this bounds the memory a burst of sign-ins
+// can take.
+var DefaultPasswordHashParams = PasswordHashParams{MemoryKiB: 19 * 1024, Iterations: 2}
+
+// Weak reports whether p is cheaper than every one of OWASP's argon2id configurations
+// (from 46 MiB × 1 pass to 7 MiB × 5 passes, all about 36,000 KiB·passes or more).
+func (p PasswordHashParams) Weak() bool { return uint64(p.MemoryKiB)*uint64(p.Iterations) < 7*1024*5 }
+
+// valid reports whether argon2id can run with p and Verify will accept its hashes.
+func (p PasswordHashParams) valid() bool {
+	return p.MemoryKiB >= 8*argonThreads && p.MemoryKiB <= maxArgonMemoryKiB && p.Iterations >= 1 && p.Iterations <= maxArgonTime
+}
+
+// The largest costs Verify accepts from a stored hash (a tampered row must not make it
+// allocate gigabytes), and so the largest that can be configured.
+const (
+	maxArgonMemoryKiB = 64 * 1024
+	maxArgonTime      = 16
 )
 
 // Hasher hashes and verifies passwords with argon2id, at most a fixed number at a time.
 type Hasher struct {
-	slots chan struct{}
+	params PasswordHashParams
+	slots  chan struct{}
 	// dummy is verified against when a user does not exist, so that unknown users cost the
 	// same as wrong passwords and sign-in timing does not reveal which logins exist.
 	dummy string
 }
 
-// NewHasher returns a Hasher allowing GOMAXPROCS concurrent hash computations.
-func NewHasher() *Hasher {
-	h := &Hasher{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+// NewHasher returns a Hasher of new hashes with params (DefaultPasswordHashParams when they
+// are not valid) allowing GOMAXPROCS concurrent hash computations.
+func NewHasher(params PasswordHashParams) *Hasher {
+	if !params.valid() {
+		params = DefaultPasswordHashParams
+	}
+	h := &Hasher{params: params, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	d, err := h.hash("warden-dummy-password")
 	if err != nil {
 		panic(err) // crypto/rand failing at start is unrecoverable
@@ -66,10 +97,11 @@ func (h *Hasher) hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	m, t := h.params.MemoryKiB, h.params.Iterations
+	key := argon2.IDKey([]byte(password), salt, t, m, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB,
-		argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m,
+		t, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 // Verify reports whether password matches encoded. An empty encoded hash (service accounts,
@@ -101,9 +133,8 @@ func verifyArgon(encoded, password string) bool {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
 		return false
 	}
-	// Refuse absurd parameters from a tampered row rather than allocate gigabytes: at most
-	// 64 MiB, a few times what Warden itself uses.
-	if mem == 0 || mem > 64*1024 || t == 0 || t > 16 || p == 0 {
+	// Refuse absurd parameters from a tampered row rather than allocate gigabytes.
+	if mem == 0 || mem > maxArgonMemoryKiB || t == 0 || t > maxArgonTime || p == 0 {
 		return false
 	}
 	enc := base64.RawStdEncoding

@@ -10,7 +10,7 @@ import (
 func TestHasher_Hash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := NewHasher()
+	h := NewHasher(DefaultPasswordHashParams)
 
 	t.Run("PHCFormat", func(t *testing.T) {
 		enc, err := h.Hash(ctx, "correct horse")
@@ -59,7 +59,7 @@ func TestHasher_Hash(t *testing.T) {
 
 	t.Run("ErrCanceled", func(t *testing.T) {
 		// Fill every slot so Hash must wait for one, then cancel the wait.
-		busy := NewHasher()
+		busy := NewHasher(DefaultPasswordHashParams)
 		for i := 0; i < cap(busy.slots); i++ {
 			busy.slots <- struct{}{}
 		}
@@ -77,7 +77,7 @@ func TestHasher_Hash(t *testing.T) {
 func TestHasher_Verify(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := NewHasher()
+	h := NewHasher(DefaultPasswordHashParams)
 	const password = "s3cret-Pass"
 	enc, err := h.Hash(ctx, password)
 	if err != nil {
@@ -147,5 +147,55 @@ func TestHasher_Verify(t *testing.T) {
 				t.Fatalf("Verify(%q, %q)=%v, want %v", tt.encoded, tt.password, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestHasher_Params checks that new hashes carry the configured cost, that a hash keeps its own
+// cost when the setting changes (old passwords still verify), and that unusable costs fall back
+// to the default.
+func TestHasher_Params(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cheap := NewHasher(PasswordHashParams{MemoryKiB: 64, Iterations: 1})
+	enc, err := cheap.Hash(ctx, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefix := "$argon2id$v=19$m=64,t=1,p=1$"; !strings.HasPrefix(enc, prefix) {
+		t.Fatalf("hash %q does not start with %q", enc, prefix)
+	}
+	strong := NewHasher(DefaultPasswordHashParams)
+	for _, c := range []struct {
+		h    *Hasher
+		enc  string
+		pw   string
+		want bool
+	}{{strong, enc, "pw", true}, {strong, enc, "other", false}} {
+		if ok, err := c.h.Verify(ctx, c.enc, c.pw); err != nil || ok != c.want {
+			t.Errorf("Verify(%q) with another cost = %v, %v; want %v", c.pw, ok, err, c.want)
+		}
+	}
+	for _, p := range []PasswordHashParams{{}, {MemoryKiB: 4, Iterations: 1}, {MemoryKiB: 1 << 20, Iterations: 1}, {MemoryKiB: 1024, Iterations: 17}} {
+		if got := NewHasher(p).params; got != DefaultPasswordHashParams {
+			t.Errorf("NewHasher(%+v) hashes with %+v, want the default", p, got)
+		}
+	}
+}
+
+func TestPasswordHashParams_Weak(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		p    PasswordHashParams
+		weak bool
+	}{
+		{DefaultPasswordHashParams, false},
+		{PasswordHashParams{MemoryKiB: 47104, Iterations: 1}, false}, // OWASP's 46 MiB × 1
+		{PasswordHashParams{MemoryKiB: 7168, Iterations: 5}, false},  // and 7 MiB × 5
+		{PasswordHashParams{MemoryKiB: 19456, Iterations: 1}, true},
+		{PasswordHashParams{MemoryKiB: 256, Iterations: 1}, true},
+	} {
+		if got := c.p.Weak(); got != c.weak {
+			t.Errorf("%+v.Weak() = %v, want %v", c.p, got, c.weak)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func newSecEnv(t *testing.T, configure func(*warden.Config)) *secEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -242,7 +242,7 @@ func TestSecurity_UsernameBlockIsPerAccountUnderBurst(t *testing.T) {
 	t.Parallel()
 	e := newSecEnv(t, nil)
 	e.user(t, "bf", "bf@x.io", "right-password")
-	svc := warden.NewService(secSlowStore{e.db}, slog.New(slog.NewTextHandler(io.Discard, nil)), warden.DefaultConfig())
+	svc := warden.NewService(secSlowStore{e.db}, slog.New(slog.NewTextHandler(io.Discard, nil)), testConfig())
 	svc.Now = func() time.Time { return e.now }
 	const ip = "192.0.2.77"
 	names := []string{"bf", "bf@x.io", "BF", " Bf@X.io "}

@@ -34,6 +34,8 @@ type Config struct {
 
 	// PasswordPolicy enables Grafana's strong password policy.
 	PasswordPolicy bool
+	// PasswordHash are the argon2id costs of new password hashes.
+	PasswordHash PasswordHashParams
 
 	// Sessions end after SessionInactive without use or SessionLifetime after sign-in.
 	SessionInactive time.Duration
@@ -72,6 +74,7 @@ func DefaultConfig() Config {
 		AutoAssignOrgRole:      RoleViewer,
 		APIKeyMaxSecondsToLive: -1,
 		Cache:                  DefaultCacheConfig(),
+		PasswordHash:           DefaultPasswordHashParams,
 	}
 }
 
@@ -121,7 +124,7 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		store:     auditLoggingStore{Store: store, logger: logger},
 		logger:    logger,
 		cfg:       cfg,
-		hasher:    NewHasher(),
+		hasher:    NewHasher(cfg.PasswordHash),
 		Now:       time.Now,
 		Rand:      rand.Reader,
 		lastUsed:  newLastUsedTracker(),

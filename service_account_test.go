@@ -63,7 +63,7 @@ func newSAEnv(t *testing.T, configure func(*warden.Config)) *saEnv {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	if configure != nil {
 		configure(&cfg)
 	}

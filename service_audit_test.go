@@ -62,7 +62,7 @@ func newAuditEnv(t *testing.T) (*testEnv, *lockedBuffer) {
 	}
 	t.Cleanup(func() { db.Close() })
 	logs := &lockedBuffer{}
-	svc := warden.NewService(db, slog.New(slog.NewJSONHandler(logs, nil)), warden.DefaultConfig())
+	svc := warden.NewService(db, slog.New(slog.NewJSONHandler(logs, nil)), testConfig())
 	clock := &testClock{now: time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)}
 	svc.Now = clock.Now
 	return &testEnv{svc: svc, db: db, path: path, clock: clock}, logs
@@ -259,7 +259,7 @@ func TestAudit_RolledBackChangeIsNotLogged(t *testing.T) {
 	ctx := context.Background()
 	admin := e.bootstrap(t)
 	logs := &lockedBuffer{}
-	svc := warden.NewService(failingCommit{e.db}, slog.New(slog.NewJSONHandler(logs, nil)), warden.DefaultConfig())
+	svc := warden.NewService(failingCommit{e.db}, slog.New(slog.NewJSONHandler(logs, nil)), testConfig())
 	p, err := svc.UserPrincipal(ctx, admin, 1)
 	if err != nil {
 		t.Fatal(err)

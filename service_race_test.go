@@ -150,7 +150,7 @@ func TestService_CheckPassword_BurstIsLimitedOverSlowDatabase(t *testing.T) {
 	t.Parallel()
 	e := newSAEnv(t, nil)
 	e.user(t, "burst")
-	svc := warden.NewService(slowView{e.db}, discardLogger(), warden.DefaultConfig())
+	svc := warden.NewService(slowView{e.db}, discardLogger(), testConfig())
 	svc.Now = e.clock.Now
 	ctx := warden.NewContextWithClientIP(context.Background(), "192.0.2.7")
 	var wg sync.WaitGroup

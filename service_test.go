@@ -43,7 +43,18 @@ type testEnv struct {
 	clock *testClock
 }
 
-// newTestEnv opens a new database and a Service with cfg (warden.DefaultConfig() when nil).
+// fastPasswordHash is the argon2id cost of the tests' passwords: about a hundredth of the
+// default's CPU. password_test.go holds the default to OWASP's minimum.
+var fastPasswordHash = warden.PasswordHashParams{MemoryKiB: 256, Iterations: 1}
+
+// testConfig is warden.DefaultConfig with fastPasswordHash.
+func testConfig() warden.Config {
+	c := warden.DefaultConfig()
+	c.PasswordHash = fastPasswordHash
+	return c
+}
+
+// newTestEnv opens a new database and a Service with cfg (testConfig() when nil).
 func newTestEnv(t *testing.T, cfg *warden.Config) *testEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -53,7 +64,7 @@ func newTestEnv(t *testing.T, cfg *warden.Config) *testEnv {
 		t.Fatalf("open database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c := warden.DefaultConfig()
+	c := testConfig()
 	if cfg != nil {
 		c = *cfg
 	}
@@ -414,7 +425,7 @@ func TestService_CheckPassword(t *testing.T) {
 
 	t.Run("DisableBruteForce", func(t *testing.T) {
 		t.Parallel()
-		cfg := warden.DefaultConfig()
+		cfg := testConfig()
 		cfg.DisableBruteForce = true
 		e := newTestEnv(t, &cfg)
 		e.createUser(t, "alice", "alice-pass", false)
@@ -430,7 +441,7 @@ func TestService_CheckPassword(t *testing.T) {
 
 	t.Run("ErrIPLimit", func(t *testing.T) {
 		t.Parallel()
-		cfg := warden.DefaultConfig()
+		cfg := testConfig()
 		cfg.PasswordCheckIPLimit = 3
 		e := newTestEnv(t, &cfg)
 		e.createUser(t, "alice", "alice-pass", false)
@@ -463,7 +474,7 @@ func TestService_CheckPassword(t *testing.T) {
 		e := newTestEnv(t, nil)
 		e.bootstrap(t)
 		// A service account row with a real password hash must still never sign in.
-		hash, err := warden.NewHasher().Hash(ctx, "sa-pass")
+		hash, err := warden.NewHasher(fastPasswordHash).Hash(ctx, "sa-pass")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -625,7 +636,7 @@ func TestService_AuthenticateSession(t *testing.T) {
 
 	t.Run("CustomLifetimes", func(t *testing.T) {
 		t.Parallel()
-		cfg := warden.DefaultConfig()
+		cfg := testConfig()
 		cfg.SessionInactive = time.Hour
 		cfg.SessionLifetime = 3 * time.Hour
 		e := newTestEnv(t, &cfg)

@@ -82,7 +82,7 @@ func newMatrix(t testing.TB) *matrix {
 		t.Fatal(err)
 	}
 	m.ctx = m.actingAs(admin, 1)
-	if m.pwHash, err = warden.NewHasher().Hash(ctx, matrixPassword); err != nil {
+	if m.pwHash, err = warden.NewHasher(fastPasswordHash).Hash(ctx, matrixPassword); err != nil {
 		t.Fatal(err)
 	}
 	org2, err := env.svc.CreateOrg(ctx, "Org 2")

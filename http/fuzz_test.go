@@ -159,7 +159,7 @@ func newFuzzServer() (_ *fuzzServer, err error) {
 		return nil, err
 	}
 	s.db = db
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.svc = warden.NewService(db, logger, cfg)
 	if _, _, err := s.svc.Bootstrap(ctx, "admin", "admin@localhost", "admin"); err != nil {
@@ -410,7 +410,7 @@ type fuzzRoute struct {
 // apiRoutes lists the routes of the table under /api/ whose method is one of methods.
 func apiRoutes(t testing.TB, methods ...string) []fuzzRoute {
 	t.Helper()
-	opts := Options{Service: warden.NewService(nil, slog.New(slog.DiscardHandler), warden.DefaultConfig()),
+	opts := Options{Service: warden.NewService(nil, slog.New(slog.DiscardHandler), testConfig()),
 		Logger: slog.New(slog.DiscardHandler)}
 	var out []fuzzRoute
 	for _, rt := range routes(opts, newUI(opts)) {

@@ -27,6 +27,17 @@ type testEnv struct {
 	logs    *logBuffer
 }
 
+// fastPasswordHash is the argon2id cost of the tests' passwords: about a hundredth of the
+// default's CPU (the default is tested in the root package).
+var fastPasswordHash = warden.PasswordHashParams{MemoryKiB: 256, Iterations: 1}
+
+// testConfig is warden.DefaultConfig with fastPasswordHash.
+func testConfig() warden.Config {
+	c := warden.DefaultConfig()
+	c.PasswordHash = fastPasswordHash
+	return c
+}
+
 // newTestEnv builds a testEnv; configure, if not nil, adjusts the service's settings.
 func newTestEnv(t testing.TB, configure func(*warden.Config)) *testEnv {
 	return newTestEnvOn(t, nil, configure)
@@ -41,7 +52,7 @@ func newTestEnvOn(t testing.TB, wrap func(warden.Store) warden.Store, configure 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -42,7 +42,7 @@ func newSecEnv(t *testing.T, configure func(*warden.Config)) *secEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := warden.DefaultConfig()
+	cfg := testConfig()
 	if configure != nil {
 		configure(&cfg)
 	}

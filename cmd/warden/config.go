@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/wardenhq/warden"
 	"gopkg.in/ini.v1"
 )
 
@@ -101,6 +102,8 @@ type Config struct {
 		// was typed); set the same value on every instance. Tokens do not
 		// depend on it.
 		SecretKey string
+		// PasswordHash is the argon2id cost of new password hashes.
+		PasswordHash warden.PasswordHashParams
 		// DisableBruteForceLoginProtection turns off per-user lockout.
 		DisableBruteForceLoginProtection bool
 		// BruteForceMaxAttempts is the number of failed logins before a
@@ -336,6 +339,11 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	if l.user != nil {
 		cfg.Warnings = fileWarnings(path, l.user, l.defaults)
+	}
+	if cfg.Security.PasswordHash.Weak() {
+		cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("[security] password_hash_memory %d × password_hash_iterations %d "+
+			"is below OWASP's minimum for argon2id (19456 × 2, or as much memory × passes): stolen password hashes are cheaper to crack",
+			cfg.Security.PasswordHash.MemoryKiB, cfg.Security.PasswordHash.Iterations))
 	}
 	return cfg, nil
 }
@@ -697,6 +705,8 @@ func (l *loader) build() *Config {
 	sec.AdminPassword = l.secret("security", "admin_password")
 	sec.AdminEmail = l.str("security", "admin_email")
 	sec.SecretKey = l.secret("security", "secret_key")
+	sec.PasswordHash.MemoryKiB = uint32(l.int("security", "password_hash_memory", 8, 64*1024))
+	sec.PasswordHash.Iterations = uint32(l.int("security", "password_hash_iterations", 1, 16))
 	sec.DisableBruteForceLoginProtection = l.bool("security", "disable_brute_force_login_protection")
 	sec.BruteForceMaxAttempts = int(l.int("security", "brute_force_login_protection_max_attempts", math.MinInt32, math.MaxInt32))
 	if sec.BruteForceMaxAttempts <= 0 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden"
 )
 
 // envMap returns a getenv backed by m, so tests never touch the process
@@ -99,6 +101,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"PasswordCheckIPLimit", c.Security.PasswordCheckIPLimit, 100},
 		{"CookieSecure", c.Security.CookieSecure, false},
 		{"DisableGravatar", c.Security.DisableGravatar, false},
+		{"PasswordHash", c.Security.PasswordHash, warden.DefaultPasswordHashParams},
 		{"LoginMaximumInactiveLifetime", c.Auth.LoginMaximumInactiveLifetime, 7 * 24 * time.Hour},
 		{"LoginMaximumLifetime", c.Auth.LoginMaximumLifetime, 30 * 24 * time.Hour},
 		{"AuthBasic.Enabled", c.AuthBasic.Enabled, true},
@@ -814,5 +817,27 @@ func TestConfigTrustedProxies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The argon2id cost is configurable; below OWASP's minimum it loads, with a warning naming
+// both keys, and out of argon2's range it is refused.
+func TestConfigPasswordHash(t *testing.T) {
+	t.Parallel()
+	skipOnPostgresStage(t, "configuration: no database")
+	c := load(t, "[security]\npassword_hash_memory = 47104\npassword_hash_iterations = 1\n", nil)
+	if want := (warden.PasswordHashParams{MemoryKiB: 47104, Iterations: 1}); c.Security.PasswordHash != want || len(c.Warnings) != 0 {
+		t.Errorf("PasswordHash = %+v, warnings %q; want %+v and none", c.Security.PasswordHash, c.Warnings, want)
+	}
+	c = load(t, "", map[string]string{"WARDEN_SECURITY_PASSWORD_HASH_MEMORY": "1024"})
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "password_hash_memory 1024 × password_hash_iterations 2") ||
+		!strings.Contains(c.Warnings[0], "below OWASP's minimum") {
+		t.Errorf("warnings for a weak cost = %q", c.Warnings)
+	}
+	for _, file := range []string{"[security]\npassword_hash_memory = 4\n", "[security]\npassword_hash_memory = 65537\n",
+		"[security]\npassword_hash_iterations = 0\n", "[security]\npassword_hash_iterations = 17\n"} {
+		if ce := loadErr(t, file, nil); !strings.Contains(ce.Error(), "password_hash_") {
+			t.Errorf("config %q: error %q does not name the key", file, ce)
+		}
 	}
 }

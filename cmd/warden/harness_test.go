@@ -111,6 +111,13 @@ func testDatabase(t testing.TB) string {
 	}
 }
 
+// defaultPasswordHash, given as env, runs a test server with the default argon2id cost
+// instead of the tests' cheap one: an empty variable overrides nothing.
+var defaultPasswordHash = map[string]string{
+	"WARDEN_SECURITY_PASSWORD_HASH_MEMORY":     "",
+	"WARDEN_SECURITY_PASSWORD_HASH_ITERATIONS": "",
+}
+
 // startRun runs `warden <args>` in process on a free port, with its own data directory, and
 // waits until it answers /api/health. The variables are defaults, then extra, then env.
 //
@@ -131,6 +138,10 @@ func startRunClock(t *testing.T, args []string, env, extra map[string]string, cl
 		"WARDEN_SERVER_HTTP_PORT":        "0", // the system picks a free port as the server binds (see listenAddr)
 		"WARDEN_PATHS_DATA":              filepath.Join(dir, "data"),
 		"WARDEN_SECURITY_ADMIN_PASSWORD": "admin",
+		// A hundredth of the default argon2id cost: the tests hash thousands of passwords.
+		// (Warden warns about it at start; tests of a quiet start pass defaultPasswordHash.)
+		"WARDEN_SECURITY_PASSWORD_HASH_MEMORY":     "256",
+		"WARDEN_SECURITY_PASSWORD_HASH_ITERATIONS": "1",
 	}
 	for k, v := range extra {
 		vars[k] = v

@@ -292,7 +292,7 @@ func TestNewcomer_GrafanaConfigLoadsQuietly(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ts := startRun(t, []string{"server", "--config", newcomerConfigFile(t, file)}, nil, nil)
+			ts := startRun(t, []string{"server", "--config", newcomerConfigFile(t, file)}, defaultPasswordHash, nil)
 			ts.Stop()
 			if w := newcomerWarnings(ts.Logs()); len(w) > 0 {
 				t.Errorf("warnings at start:\n%s", strings.Join(w, "\n"))

@@ -159,7 +159,7 @@ func TestNewcomer_READMESaysHowToGetTheBinaryFirst(t *testing.T) {
 // forward-auth endpoint then denies everything), and is said at info.
 func TestNewcomer_DefaultStartHasNoWarnings(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, nil)
+	ts := startServer(t, defaultPasswordHash)
 	ts.Stop()
 	if w := newcomerWarnings(ts.Logs()); len(w) > 0 {
 		t.Errorf("warnings at a default start:\n%s", strings.Join(w, "\n"))

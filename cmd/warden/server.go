@@ -72,6 +72,7 @@ func serviceConfig(cfg *Config) warden.Config {
 	c.IPv6PrefixLength = cfg.Security.IPv6PrefixLength
 	c.SecretKey = cfg.Security.SecretKey
 	c.PasswordPolicy = cfg.AuthBasic.PasswordPolicy
+	c.PasswordHash = cfg.Security.PasswordHash
 	c.SessionInactive = cfg.Auth.LoginMaximumInactiveLifetime
 	c.SessionLifetime = cfg.Auth.LoginMaximumLifetime
 	c.AutoAssignOrg = cfg.Users.AutoAssignOrg
