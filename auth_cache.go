@@ -75,6 +75,18 @@ type tokenEntry struct {
 	// lastUsed is the unix time of the use last recorded for this token, so a hit records a
 	// use at most once a minute without taking a lock.
 	lastUsed atomic.Int64
+	// lastIP is the client address of the use last recorded; a use from another address is
+	// recorded at once (nil: none yet).
+	lastIP atomic.Pointer[string]
+}
+
+// newAddress reports whether ip is a client address other than the last one recorded.
+func (e *tokenEntry) newAddress(ip string) bool {
+	if ip == "" {
+		return false
+	}
+	last := e.lastIP.Load()
+	return last == nil || *last != ip
 }
 
 const cacheShards = 64
@@ -225,7 +237,7 @@ func (c *authCache) invalidate(ch Change, now time.Time) {
 		// A new token alters no cached identity, and neither does a managed permission:
 		// service accounts can hold no grants and join no teams, so a token's permissions
 		// are its account's role's alone.
-	case ChangeTokenDeleted, ChangeTokenRevoked:
+	case ChangeTokenDeleted, ChangeTokenRevoked, ChangeTokenUpdated:
 		// Bump first: a load that read the row before the change then refuses to insert.
 		c.tokenGen.Add(1)
 		gone := c.tokens.deleteFunc(func(e *tokenEntry) bool { return e.tokenID == ch.TokenID })

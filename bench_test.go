@@ -61,6 +61,21 @@ func BenchmarkAuthenticateToken_CacheHit(b *testing.B) {
 	benchAuthenticate(b, warden.DefaultConfig(), true)
 }
 
+// BenchmarkAuthenticateToken_CacheHitFromAddress is the hot path as a server runs it: the
+// request carries its client address, which the use records (once a minute, at once from a
+// new address).
+func BenchmarkAuthenticateToken_CacheHitFromAddress(b *testing.B) {
+	benchAuthenticateFrom(b, warden.DefaultConfig(), true, "203.0.113.7")
+}
+
+// BenchmarkAuthenticateToken_CacheHitDayLimitAtUse is the hot path with
+// enforce_expiration_day_limit_at_use: the effective end is computed when the entry is cached.
+func BenchmarkAuthenticateToken_CacheHitDayLimitAtUse(b *testing.B) {
+	cfg := warden.DefaultConfig()
+	cfg.TokenExpirationDayLimit, cfg.EnforceDayLimitAtUse = 30, true
+	benchAuthenticateFrom(b, cfg, true, "203.0.113.7")
+}
+
 // BenchmarkAuthenticateToken_CacheMiss_SQLite is a cold check: every call reads the token,
 // its account, membership and grants from SQLite (the cache is off).
 func BenchmarkAuthenticateToken_CacheMiss_SQLite(b *testing.B) {
@@ -75,13 +90,24 @@ func BenchmarkAuthenticateToken_Invalid(b *testing.B) {
 }
 
 func benchAuthenticate(b *testing.B, cfg warden.Config, valid bool) {
+	benchAuthenticateFrom(b, cfg, valid, "")
+}
+
+func benchAuthenticateFrom(b *testing.B, cfg warden.Config, valid bool, ip string) {
 	e := newSAEnvB(b, cfg)
 	ctx := e.ctx
 	a, err := e.svc.CreateServiceAccount(ctx, "bench", nil, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, secret, err := e.svc.IssueToken(ctx, a.ID, "bench", 0)
+	seconds := int64(0)
+	if cfg.TokenExpirationDayLimit > 0 {
+		seconds = 86400
+	}
+	_, secret, err := e.svc.IssueToken(ctx, a.ID, "bench", seconds)
+	if ip != "" {
+		ctx = warden.NewContextWithClientIP(ctx, ip)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -53,6 +53,14 @@ type Config struct {
 	DisableServiceAccounts bool
 	// TokenExpirationDayLimit caps token lifetimes in days; <= 0 means no limit.
 	TokenExpirationDayLimit int
+	// EnforceDayLimitAtUse refuses, when TokenExpirationDayLimit is set, every token older
+	// than the limit, whatever its own expiry (tokens made before the limit included).
+	EnforceDayLimitAtUse bool
+	// RotationGracePeriod is how long a rotated token keeps working by default.
+	RotationGracePeriod time.Duration
+	// ExpiredTokenRetention is how long expired tokens are kept before the cleanup job deletes
+	// them; negative keeps them forever.
+	ExpiredTokenRetention time.Duration
 	// APIKeyMaxSecondsToLive caps token lifetimes in seconds; -1 means no limit.
 	APIKeyMaxSecondsToLive int64
 
@@ -75,6 +83,8 @@ func DefaultConfig() Config {
 		APIKeyMaxSecondsToLive: -1,
 		Cache:                  DefaultCacheConfig(),
 		PasswordHash:           DefaultPasswordHashParams,
+		RotationGracePeriod:    24 * time.Hour,
+		ExpiredTokenRetention:  30 * 24 * time.Hour,
 	}
 }
 

@@ -374,31 +374,16 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 	if err := checkNameLen(name); err != nil {
 		return nil, Secret{}, err
 	}
-	if max := s.cfg.APIKeyMaxSecondsToLive; max >= 0 {
-		if secondsToLive == 0 {
-			return nil, Secret{}, Errorf(EINVALID, "Number of seconds before expiration should be set")
-		}
-		if secondsToLive > max {
-			return nil, Secret{}, Errorf(EINVALID, "Number of seconds before expiration is greater than the global limit")
-		}
-	}
-	if s.expiryLimitExceeded(now, secondsToLive) {
-		return nil, Secret{}, ErrTokenExpiryLimit
-	}
-	if secondsToLive < 0 {
-		return nil, Secret{}, errTokenInvalidTTL
+	expires, err := s.tokenExpiry(now, secondsToLive)
+	if err != nil {
+		return nil, Secret{}, err
 	}
 	secret, err := NewSecret(s.Rand)
 	if err != nil {
 		return nil, Secret{}, err
 	}
-	tk := &Token{OrgID: p.OrgID, ServiceAccountID: saID, Name: name, Hash: secret.Hash(), Created: now, Updated: now}
-	if secondsToLive > 0 {
-		if secondsToLive > int64(math.MaxInt64/time.Second) || now.Add(time.Duration(secondsToLive)*time.Second).Year() > 9999 {
-			return nil, Secret{}, errTokenInvalidTTL
-		}
-		tk.Expires = now.Add(time.Duration(secondsToLive) * time.Second)
-	}
+	tk := &Token{OrgID: p.OrgID, ServiceAccountID: saID, Name: name, Hash: secret.Hash(), Created: now, Updated: now,
+		Expires: expires, CreatedBy: creator(ctx)}
 	// The new token goes into this instance's cache, so its first use here is never a miss.
 	gen, tokenGen, loaded := s.cache.gen.Load(), s.cache.tokenGen.Load(), s.Now()
 	var entry *tokenEntry

@@ -48,7 +48,8 @@ func TestToken_IssueStoresOnlyTheHash(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FindTokenByHash: %v", err)
 	}
-	want := warden.Token{ID: tk.ID, OrgID: 1, ServiceAccountID: a.ID, Name: "test", Hash: wantHash, Created: saStart, Updated: saStart}
+	want := warden.Token{ID: tk.ID, OrgID: 1, ServiceAccountID: a.ID, Name: "test", Hash: wantHash, Created: saStart, Updated: saStart,
+		CreatedBy: warden.TokenCreator{Kind: "user", ID: 1, Login: "admin"}}
 	if !reflect.DeepEqual(*row, want) {
 		t.Fatalf("stored %+v, want %+v", *row, want)
 	}

@@ -79,7 +79,7 @@ func (s *Service) IntrospectToken(ctx context.Context, raw string) (*TokenInfo, 
 	case !all && !slices.Contains(orgs, e.orgID):
 		return nil, nil
 	}
-	p, err := s.answer(e, now, e.orgID)
+	p, err := s.answer(e, now, e.orgID, "") // the caller is not the token's client: no address
 	if err != nil {
 		return nil, nil // expired, revoked, disabled: not active
 	}

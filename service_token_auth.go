@@ -39,7 +39,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	if err != nil {
 		return nil, err
 	}
-	return s.answer(e, now, requestedOrg)
+	return s.answer(e, now, requestedOrg, ClientIPFromContext(ctx))
 }
 
 // errLookupBudget is findToken's answer to a client past its budget of failed lookups, for a
@@ -86,8 +86,9 @@ func (s *Service) findToken(ctx context.Context, secret Secret, now time.Time) (
 	return v.(*tokenEntry), nil
 }
 
-// answer decides a request from what is known about its token, in the order Grafana checks.
-func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64) (*Principal, error) {
+// answer decides a request from what is known about its token, in the order Grafana checks,
+// and records the use from client address ip.
+func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64, ip string) (*Principal, error) {
 	switch {
 	case !e.expires.IsZero() && !e.expires.After(now):
 		return nil, errExpiredAPIKey
@@ -98,9 +99,18 @@ func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64) (*Pri
 	case e.refusal != nil:
 		return nil, e.refusal
 	}
-	if last := e.lastUsed.Load(); now.Unix()-last >= int64(lastUsedResolution/time.Second) &&
-		e.lastUsed.CompareAndSwap(last, now.Unix()) {
-		s.lastUsed.record(e.tokenID, now.UTC())
+	// A use is recorded once a minute, and at once from a new address.
+	last := e.lastUsed.Load()
+	due := now.Unix()-last >= int64(lastUsedResolution/time.Second)
+	moved := e.newAddress(ip)
+	if due || moved {
+		if e.lastUsed.CompareAndSwap(last, now.Unix()) || moved {
+			if moved {
+				addr := ip // its own variable: only this branch allocates
+				e.lastIP.Store(&addr)
+			}
+			s.lastUsed.record(e.tokenID, TokenUse{At: now.UTC(), IP: ip}, moved)
+		}
 	}
 	return e.identity, nil
 }
@@ -151,7 +161,7 @@ func (s *Service) remember(key tokenKey, e *tokenEntry, tokenGen uint64) {
 // permissions are exactly its account's role's, shared by every token of that role.
 func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
 	tk, u := id.Token, id.Account
-	e := &tokenEntry{tokenID: tk.ID, orgID: tk.OrgID, expires: tk.Expires, revoked: tk.IsRevoked}
+	e := &tokenEntry{tokenID: tk.ID, orgID: tk.OrgID, expires: s.EffectiveExpiry(tk), revoked: tk.IsRevoked}
 	switch {
 	case !u.IsServiceAccount:
 		e.refusal = ErrInvalidAPIKey
@@ -165,6 +175,10 @@ func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
 	}
 	if !tk.LastUsedAt.IsZero() {
 		e.lastUsed.Store(tk.LastUsedAt.Unix())
+	}
+	if tk.LastUsedIP != "" {
+		ip := tk.LastUsedIP
+		e.lastIP.Store(&ip)
 	}
 	return e
 }
@@ -183,36 +197,37 @@ func (s *Service) rolePermissions(role OrgRole) Permissions {
 // current to the minute.
 type lastUsedTracker struct {
 	mu      sync.Mutex // guards pending and written
-	pending map[int64]time.Time
+	pending map[int64]TokenUse
 	// written remembers what this instance last queued per token, so a token used often is
 	// not queued again within the minute even before its row is re-read.
 	written map[int64]time.Time
 }
 
 func newLastUsedTracker() *lastUsedTracker {
-	return &lastUsedTracker{pending: map[int64]time.Time{}, written: map[int64]time.Time{}}
+	return &lastUsedTracker{pending: map[int64]TokenUse{}, written: map[int64]time.Time{}}
 }
 
 const lastUsedResolution = time.Minute
 
-func (l *lastUsedTracker) record(id int64, now time.Time) {
+// record queues a use, unless one was queued within the minute and the address has not moved.
+func (l *lastUsedTracker) record(id int64, use TokenUse, moved bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if w, ok := l.written[id]; ok && now.Sub(w) < lastUsedResolution {
+	if w, ok := l.written[id]; ok && use.At.Sub(w) < lastUsedResolution && !moved {
 		return
 	}
-	l.pending[id] = now
-	l.written[id] = now
+	l.pending[id] = use
+	l.written[id] = use.At
 }
 
-func (l *lastUsedTracker) take(now time.Time) map[int64]time.Time {
+func (l *lastUsedTracker) take(now time.Time) map[int64]TokenUse {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.pending) == 0 {
 		return nil
 	}
 	p := l.pending
-	l.pending = map[int64]time.Time{}
+	l.pending = map[int64]TokenUse{}
 	// Forget entries old enough not to matter, so the map stays bounded by active tokens.
 	for id, t := range l.written {
 		if now.Sub(t) > 2*lastUsedResolution {
@@ -223,12 +238,12 @@ func (l *lastUsedTracker) take(now time.Time) map[int64]time.Time {
 }
 
 // putBack re-queues uses a failed flush could not write, keeping newer ones.
-func (l *lastUsedTracker) putBack(uses map[int64]time.Time) {
+func (l *lastUsedTracker) putBack(uses map[int64]TokenUse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for id, t := range uses {
-		if cur, ok := l.pending[id]; !ok || cur.Before(t) {
-			l.pending[id] = t
+	for id, u := range uses {
+		if cur, ok := l.pending[id]; !ok || cur.At.Before(u.At) {
+			l.pending[id] = u
 		}
 	}
 }

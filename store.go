@@ -131,7 +131,14 @@ type Tx interface {
 	DeleteToken(ctx context.Context, orgID, serviceAccountID, id int64) error
 	RevokeToken(ctx context.Context, id int64) error
 	// UpdateTokensLastUsed records uses in one statement; it never moves a value backwards.
-	UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error
+	UpdateTokensLastUsed(ctx context.Context, uses map[int64]TokenUse) error
+	// FindToken finds a token of one org and account (else ENOTFOUND).
+	FindToken(ctx context.Context, orgID, serviceAccountID, id int64) (*Token, error)
+	// UpdateToken writes a token's name, expiry, ReplacedBy and Updated. ECONFLICT: name
+	// taken in the org; ENOTFOUND.
+	UpdateToken(ctx context.Context, t *Token) error
+	// DeleteExpiredTokens deletes at most f.Limit tokens that f selects, and returns them.
+	DeleteExpiredTokens(ctx context.Context, f ExpiredTokens) ([]*Token, error)
 
 	// One-time form values.
 	ClaimFormNonce(ctx context.Context, nonce string, at time.Time) error // ECONFLICT: used before

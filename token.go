@@ -159,6 +159,41 @@ type Token struct {
 	Expires          time.Time // zero: never expires
 	LastUsedAt       time.Time // zero: never used
 	IsRevoked        bool
+
+	// CreatedBy is who created the token; its zero value (Kind "") means it was not recorded
+	// (tokens made before Warden recorded it).
+	CreatedBy TokenCreator
+	// LastUsedIP is the client address of the latest recorded use; "" before the first.
+	LastUsedIP string
+	// ReplacedBy is the token that replaced this one by rotation, Replaces the one this one
+	// replaced; 0: none.
+	ReplacedBy int64
+	Replaces   int64
+}
+
+// TokenCreator is the identity that created a token: a user, a service account, or the
+// server itself ("system", e.g. provisioning).
+type TokenCreator struct {
+	Kind  string // "user", "service_account", "system"
+	ID    int64
+	Login string
+}
+
+// TokenUse is the latest recorded use of a token: when, and from which client address.
+type TokenUse struct {
+	At time.Time
+	IP string
+}
+
+// ExpiredTokens selects the tokens that have expired: whose expiry is at or before
+// ExpiredBefore or, when CreatedBefore is set (a day limit enforced at use), that were created
+// at or before it. ServiceAccountID 0 selects those of every account and org.
+type ExpiredTokens struct {
+	OrgID            int64
+	ServiceAccountID int64
+	ExpiredBefore    time.Time
+	CreatedBefore    time.Time
+	Limit            int
 }
 
 // TokenIdentity is what a token acts as, read in one query: the token, its service account and

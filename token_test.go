@@ -459,11 +459,12 @@ func (tx tokTx) FindUserTeams(context.Context, int64, int64) ([]*TeamMember, err
 	return nil, nil
 }
 
-func (tx tokTx) UpdateTokensLastUsed(_ context.Context, uses map[int64]time.Time) error {
+func (tx tokTx) UpdateTokensLastUsed(_ context.Context, uses map[int64]TokenUse) error {
 	if tx.s.flushed == nil {
 		tx.s.flushed = map[int64]time.Time{}
 	}
-	for id, at := range uses {
+	for id, use := range uses {
+		at := use.At
 		tx.s.flushed[id] = at
 		if tx.s.token != nil && tx.s.token.ID == id {
 			tx.s.token.LastUsedAt = at
@@ -503,7 +504,7 @@ func (e *tokAuthEnv) pending() map[int64]time.Time {
 	defer e.svc.lastUsed.mu.Unlock()
 	out := map[int64]time.Time{}
 	for k, v := range e.svc.lastUsed.pending {
-		out[k] = v
+		out[k] = v.At
 	}
 	return out
 }

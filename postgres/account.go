@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/wardenhq/warden"
 )
@@ -75,13 +75,15 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 // ---- tokens ----
 
 const tokenColumns = `id, org_id, service_account_id, name, key_hash, created, updated, COALESCE(expires, 0),
-	COALESCE(last_used_at, 0), is_revoked`
+	COALESCE(last_used_at, 0), is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
+	COALESCE(replaced_by, 0), COALESCE(replaces, 0)`
 
 func scanToken(row scanner) (*warden.Token, error) {
 	var tk warden.Token
 	var created, updated, expires, lastUsed int64
 	if err := row.Scan(&tk.ID, &tk.OrgID, &tk.ServiceAccountID, &tk.Name, &tk.Hash, &created, &updated,
-		&expires, &lastUsed, &tk.IsRevoked); err != nil {
+		&expires, &lastUsed, &tk.IsRevoked, &tk.CreatedBy.Kind, &tk.CreatedBy.ID, &tk.CreatedBy.Login, &tk.LastUsedIP,
+		&tk.ReplacedBy, &tk.Replaces); err != nil {
 		return nil, err
 	}
 	tk.Created, tk.Updated, tk.Expires, tk.LastUsedAt = fromUnix(created), fromUnix(updated), fromUnix(expires), fromUnix(lastUsed)
@@ -91,9 +93,11 @@ func scanToken(row scanner) (*warden.Token, error) {
 // CreateToken inserts a token and sets its ID.
 func (t *Tx) CreateToken(ctx context.Context, tk *warden.Token) error {
 	id, err := t.insert(ctx, "create token", `INSERT INTO token (org_id, service_account_id, name, key_hash, created,
-		updated, expires, last_used_at, is_revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tk.OrgID,
+		updated, expires, last_used_at, is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
+		replaced_by, replaces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, tk.OrgID,
 		tk.ServiceAccountID, tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires),
-		nullTime(tk.LastUsedAt), tk.IsRevoked)
+		nullTime(tk.LastUsedAt), tk.IsRevoked, tk.CreatedBy.Kind, tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP,
+		nullID(tk.ReplacedBy), nullID(tk.Replaces))
 	if err != nil {
 		return err
 	}
@@ -108,7 +112,8 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, e
 
 // tokenIdentitySelect reads a token, its account and the account's role in one indexed query.
 const tokenIdentitySelect = `SELECT t.id, t.org_id, t.service_account_id, t.name, t.key_hash, t.created, t.updated,
-	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked,
+	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked, t.created_by_kind, t.created_by_id,
+	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0),
 	u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
 	FROM token t
 	JOIN users u ON u.id = t.service_account_id
@@ -155,11 +160,11 @@ func (t *Tx) RevokeToken(ctx context.Context, id int64) error {
 	return t.execOne(ctx, "revoke token", "token", "UPDATE token SET is_revoked = true WHERE id = $1", id)
 }
 
-// UpdateTokensLastUsed writes many last-used times in one statement, whatever their number:
-// the ids and times travel as two arrays. A row changes only when its value moves forward, so
-// instances flushing out of order never move it back. The ids are sorted so that concurrent
+// UpdateTokensLastUsed writes many uses in one statement, whatever their number: the ids,
+// times and addresses travel as three arrays. A row changes only when its time moves forward,
+// so instances flushing out of order never move it back. The ids are sorted so that concurrent
 // flushes lock rows in the same order.
-func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error {
+func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]warden.TokenUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
@@ -169,11 +174,44 @@ func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time)
 	}
 	slices.Sort(ids)
 	ats := make([]int64, len(ids))
+	ips := make([]string, len(ids))
 	for i, id := range ids {
-		ats[i] = uses[id].Unix()
+		ats[i], ips[i] = uses[id].At.Unix(), uses[id].IP
 	}
-	_, err := t.exec(ctx, "update last used", `UPDATE token SET last_used_at = u.at
-		FROM unnest($1::bigint[], $2::bigint[]) AS u(id, at)
-		WHERE token.id = u.id AND (token.last_used_at IS NULL OR token.last_used_at < u.at)`, ids, ats)
+	_, err := t.exec(ctx, "update last used", `UPDATE token SET last_used_at = u.at,
+		last_used_ip = CASE WHEN u.ip <> '' THEN u.ip ELSE token.last_used_ip END
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, at, ip)
+		WHERE token.id = u.id AND (token.last_used_at IS NULL OR token.last_used_at <= u.at)`, ids, ats, ips)
 	return err
+}
+
+// FindToken finds a token of one org and account.
+func (t *Tx) FindToken(ctx context.Context, orgID, saID, id int64) (*warden.Token, error) {
+	return findOne(ctx, t, "find token", "token", scanToken, "SELECT "+tokenColumns+
+		" FROM token WHERE id = $1 AND org_id = $2 AND service_account_id = $3", id, orgID, saID)
+}
+
+// UpdateToken writes a token's name, expiry, replacement and update time.
+func (t *Tx) UpdateToken(ctx context.Context, tk *warden.Token) error {
+	return t.execOne(ctx, "update token", "token",
+		"UPDATE token SET name = $1, expires = $2, replaced_by = $3, updated = $4 WHERE id = $5",
+		tk.Name, nullTime(tk.Expires), nullID(tk.ReplacedBy), unix(tk.Updated), tk.ID)
+}
+
+// DeleteExpiredTokens deletes the tokens f selects, at most f.Limit of them, and returns them.
+func (t *Tx) DeleteExpiredTokens(ctx context.Context, f warden.ExpiredTokens) ([]*warden.Token, error) {
+	where := "((expires IS NOT NULL AND expires <= $1)"
+	args := []any{unix(f.ExpiredBefore)}
+	if !f.CreatedBefore.IsZero() {
+		args = append(args, unix(f.CreatedBefore))
+		where += fmt.Sprintf(" OR created <= $%d", len(args))
+	}
+	where += ")"
+	if f.ServiceAccountID != 0 {
+		args = append(args, f.OrgID, f.ServiceAccountID)
+		where += fmt.Sprintf(" AND org_id = $%d AND service_account_id = $%d", len(args)-1, len(args))
+	}
+	args = append(args, f.Limit)
+	return findAll(ctx, t, "delete expired tokens", scanToken, fmt.Sprintf(`DELETE FROM token WHERE id IN
+		(SELECT id FROM token WHERE %s ORDER BY id LIMIT $%d) RETURNING `, where, len(args))+tokenColumns, args...)
 }

@@ -96,13 +96,15 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 // ---- tokens ----
 
 const tokenColumns = `id, org_id, service_account_id, name, key_hash, created, updated, COALESCE(expires, 0),
-	COALESCE(last_used_at, 0), is_revoked`
+	COALESCE(last_used_at, 0), is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
+	COALESCE(replaced_by, 0), COALESCE(replaces, 0)`
 
 func scanToken(row interface{ Scan(...any) error }) (*warden.Token, error) {
 	var tk warden.Token
 	var created, updated, expires, lastUsed int64
 	if err := row.Scan(&tk.ID, &tk.OrgID, &tk.ServiceAccountID, &tk.Name, &tk.Hash, &created, &updated,
-		&expires, &lastUsed, &tk.IsRevoked); err != nil {
+		&expires, &lastUsed, &tk.IsRevoked, &tk.CreatedBy.Kind, &tk.CreatedBy.ID, &tk.CreatedBy.Login, &tk.LastUsedIP,
+		&tk.ReplacedBy, &tk.Replaces); err != nil {
 		return nil, err
 	}
 	tk.Created, tk.Updated, tk.Expires, tk.LastUsedAt = fromUnix(created), fromUnix(updated), fromUnix(expires), fromUnix(lastUsed)
@@ -119,8 +121,10 @@ func nullTime(t time.Time) any {
 // CreateToken inserts a token and sets its ID.
 func (t *Tx) CreateToken(ctx context.Context, tk *warden.Token) error {
 	res, err := t.exec(ctx, `INSERT INTO token (org_id, service_account_id, name, key_hash, created, updated,
-		expires, last_used_at, is_revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.OrgID, tk.ServiceAccountID,
-		tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires), nullTime(tk.LastUsedAt), tk.IsRevoked)
+		expires, last_used_at, is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip, replaced_by,
+		replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.OrgID, tk.ServiceAccountID,
+		tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires), nullTime(tk.LastUsedAt), tk.IsRevoked,
+		tk.CreatedBy.Kind, tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP, nullID(tk.ReplacedBy), nullID(tk.Replaces))
 	if err != nil {
 		return err
 	}
@@ -139,7 +143,8 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, e
 
 // tokenIdentitySelect reads a token, its account and the account's role in one indexed query.
 const tokenIdentitySelect = `SELECT t.id, t.org_id, t.service_account_id, t.name, t.key_hash, t.created, t.updated,
-	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked,
+	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked, t.created_by_kind, t.created_by_id,
+	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0),
 	u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
 	FROM token t
 	JOIN users u ON u.id = t.service_account_id
@@ -199,9 +204,10 @@ func (t *Tx) RevokeToken(ctx context.Context, id int64) error {
 	return t.execOne(ctx, "token", "UPDATE token SET is_revoked = 1 WHERE id = ?", id)
 }
 
-// UpdateTokensLastUsed writes many last-used times in one statement. MAX keeps a value from
-// moving backwards when instances flush out of order.
-func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time) error {
+// UpdateTokensLastUsed writes many uses in one statement. MAX keeps a time from moving backwards
+// when instances flush out of order, and an address is written only with a time that is not
+// older than the stored one.
+func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]warden.TokenUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
@@ -211,11 +217,16 @@ func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	var b strings.Builder
-	args := make([]any, 0, 3*len(ids))
-	b.WriteString("UPDATE token SET last_used_at = MAX(COALESCE(last_used_at, 0), CASE id")
+	args := make([]any, 0, 6*len(ids))
+	b.WriteString("UPDATE token SET last_used_ip = CASE id")
+	for _, id := range ids {
+		b.WriteString(" WHEN ? THEN CASE WHEN ? >= COALESCE(last_used_at, 0) AND ? <> '' THEN ? ELSE last_used_ip END")
+		args = append(args, id, uses[id].At.Unix(), uses[id].IP, uses[id].IP)
+	}
+	b.WriteString(" END, last_used_at = MAX(COALESCE(last_used_at, 0), CASE id")
 	for _, id := range ids {
 		b.WriteString(" WHEN ? THEN ?")
-		args = append(args, id, uses[id].Unix())
+		args = append(args, id, uses[id].At.Unix())
 	}
 	b.WriteString(" END) WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")")
 	for _, id := range ids {
@@ -225,4 +236,59 @@ func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]time.Time)
 		return fmt.Errorf("update last used: %w", err)
 	}
 	return nil
+}
+
+// FindToken finds a token of one org and account.
+func (t *Tx) FindToken(ctx context.Context, orgID, saID, id int64) (*warden.Token, error) {
+	tk, err := scanToken(t.tx.QueryRowContext(ctx, "SELECT "+tokenColumns+
+		" FROM token WHERE id = ? AND org_id = ? AND service_account_id = ?", id, orgID, saID))
+	if err == sql.ErrNoRows {
+		return nil, notFound("token")
+	}
+	return tk, err
+}
+
+// UpdateToken writes a token's name, expiry, replacement and update time.
+func (t *Tx) UpdateToken(ctx context.Context, tk *warden.Token) error {
+	return t.execOne(ctx, "token", "UPDATE token SET name = ?, expires = ?, replaced_by = ?, updated = ? WHERE id = ?",
+		tk.Name, nullTime(tk.Expires), nullID(tk.ReplacedBy), unix(tk.Updated), tk.ID)
+}
+
+// DeleteExpiredTokens deletes the tokens f selects, at most f.Limit of them, and returns them.
+func (t *Tx) DeleteExpiredTokens(ctx context.Context, f warden.ExpiredTokens) ([]*warden.Token, error) {
+	where := "((expires IS NOT NULL AND expires <= ?)"
+	args := []any{unix(f.ExpiredBefore)}
+	if !f.CreatedBefore.IsZero() {
+		where += " OR created <= ?"
+		args = append(args, unix(f.CreatedBefore))
+	}
+	where += ")"
+	if f.ServiceAccountID != 0 {
+		where += " AND org_id = ? AND service_account_id = ?"
+		args = append(args, f.OrgID, f.ServiceAccountID)
+	}
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+tokenColumns+" FROM token WHERE "+where+" ORDER BY id LIMIT ?",
+		append(args, f.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*warden.Token
+	for rows.Next() {
+		tk, err := scanToken(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, tk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, tk := range out {
+		if _, err := t.exec(ctx, "DELETE FROM token WHERE id = ?", tk.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -196,8 +196,12 @@ func testTokenUpdateTokensLastUsed(t *testing.T, s warden.Store) {
 		t.Helper()
 		return get(t, s, func(tx warden.Tx) (*warden.Token, error) { return tx.FindTokenByHash(ctx, tk.Hash) }).LastUsedAt
 	}
-	set := func(uses map[int64]time.Time) {
+	set := func(times map[int64]time.Time) {
 		t.Helper()
+		uses := map[int64]warden.TokenUse{}
+		for id, at := range times {
+			uses[id] = warden.TokenUse{At: at}
+		}
 		update(t, s, func(tx warden.Tx) error { return tx.UpdateTokensLastUsed(ctx, uses) })
 	}
 

@@ -173,6 +173,12 @@ type Config struct {
 		// TokenExpirationDayLimit caps token lifetime in days; -1 or 0
 		// means no limit.
 		TokenExpirationDayLimit int
+		// EnforceDayLimitAtUse refuses tokens older than the day limit at use.
+		EnforceDayLimitAtUse bool
+		// RotationGracePeriod is how long a rotated token keeps working by default.
+		RotationGracePeriod time.Duration
+		// ExpiredTokenRetentionDays is how long expired tokens are kept; -1 forever.
+		ExpiredTokenRetentionDays int
 	}
 	// Audit configures the audit log ([audit]).
 	Audit struct {
@@ -753,6 +759,9 @@ func (l *loader) build() *Config {
 	c.FeatureToggles = l.featureToggles()
 
 	c.ServiceAccounts.TokenExpirationDayLimit = int(l.int("service_accounts", "token_expiration_day_limit", math.MinInt32, math.MaxInt32))
+	c.ServiceAccounts.EnforceDayLimitAtUse = l.bool("service_accounts", "enforce_expiration_day_limit_at_use")
+	c.ServiceAccounts.RotationGracePeriod = l.duration("service_accounts", "rotation_grace_period", false)
+	c.ServiceAccounts.ExpiredTokenRetentionDays = int(l.int("service_accounts", "expired_token_retention_days", -1, 100_000))
 
 	c.Audit.RetentionDays = int(l.int("audit", "retention_days", 0, 1_000_000))
 

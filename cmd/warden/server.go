@@ -83,6 +83,12 @@ func serviceConfig(cfg *Config) warden.Config {
 	c.DisableGravatar = cfg.Security.DisableGravatar
 	c.DisableServiceAccounts = !cfg.FeatureEnabled("serviceAccounts")
 	c.TokenExpirationDayLimit = cfg.ServiceAccounts.TokenExpirationDayLimit
+	c.EnforceDayLimitAtUse = cfg.ServiceAccounts.EnforceDayLimitAtUse
+	c.RotationGracePeriod = cfg.ServiceAccounts.RotationGracePeriod
+	c.ExpiredTokenRetention = -1
+	if days := cfg.ServiceAccounts.ExpiredTokenRetentionDays; days >= 0 {
+		c.ExpiredTokenRetention = time.Duration(days) * 24 * time.Hour
+	}
 	c.APIKeyMaxSecondsToLive = cfg.Auth.APIKeyMaxSecondsToLive
 	c.Cache = warden.CacheConfig{
 		Tokens:             cfg.Auth.TokenCacheSize,
@@ -233,6 +239,7 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 	bg.Go(func() { svc.RunLastUsedFlusher(bgCtx, logger, time.Second) })
 	bg.Go(func() { rules.run(bgCtx) })
 	bg.Go(func() { purgeLoop(bgCtx, logger, svc, time.Duration(cfg.Audit.RetentionDays)*24*time.Hour) })
+	bg.Go(func() { svc.RunExpiredTokenCleanup(bgCtx, logger, time.Hour, oneAtATime(db)) })
 	if peers != nil {
 		bg.Go(func() { peers.runSender(bgCtx) })
 		bg.Go(func() { peers.runListener(bgCtx) })
@@ -262,6 +269,15 @@ func runServer(ctx context.Context, cfg *Config, stderr io.Writer) error {
 		logger.Error("close database", "err", err)
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// oneAtATime returns the database's way to run a job on one instance at a time, or nil when
+// it has none (SQLite: one instance).
+func oneAtATime(db warden.Store) func(context.Context, func(context.Context) error) error {
+	if x, ok := db.(exclusive); ok {
+		return x.Exclusive
+	}
 	return nil
 }
 
