@@ -61,7 +61,7 @@ const (
 	ChangeTokenCreated             ChangeKind = "token.created"
 	ChangeTokenDeleted             ChangeKind = "token.deleted"
 	ChangeTokenRevoked             ChangeKind = "token.revoked"
-	ChangeTokenUpdated             ChangeKind = "token.updated" // its expiry (rotation)
+	ChangeTokenUpdated             ChangeKind = "token.updated"          // its expiry (rotation)
 	ChangeServiceAccountUpdated    ChangeKind = "serviceaccount.updated" // role, disabled flag or name
 	ChangeServiceAccountDeleted    ChangeKind = "serviceaccount.deleted"
 	ChangeManagedPermissionChanged ChangeKind = "permission.changed"
