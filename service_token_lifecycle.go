@@ -267,3 +267,23 @@ func (s *Service) RunExpiredTokenCleanup(ctx context.Context, logger *slog.Logge
 		}
 	}
 }
+
+// FindToken returns one token of a service account of the caller's org.
+func (s *Service) FindToken(ctx context.Context, saID, tokenID int64) (*Token, error) {
+	p, err := callerOrg(ctx)
+	if err != nil {
+		return nil, ErrServiceAccountNotFound
+	}
+	if _, err := s.FindServiceAccount(ctx, saID); err != nil {
+		return nil, err
+	}
+	var tk *Token
+	err = s.store.View(ctx, func(tx Tx) error {
+		tk, err = tx.FindToken(ctx, p.OrgID, saID, tokenID)
+		return err
+	})
+	if IsNotFound(err) {
+		return nil, errTokenNotFound
+	}
+	return tk, err
+}

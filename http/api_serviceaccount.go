@@ -171,26 +171,49 @@ func handleServiceAccountDelete(svc *warden.Service) handlerFunc {
 	})
 }
 
-// tokenDTO is Grafana's TokenDTO.
+// tokenDTO is Grafana's TokenDTO, and what Warden adds: who created the token, the address of
+// its last use, and its rotation chain (null when none).
 type tokenDTO struct {
-	ID                     int64      `json:"id"`
-	Name                   string     `json:"name"`
-	Created                time.Time  `json:"created"`
-	LastUsedAt             *time.Time `json:"lastUsedAt"`
-	Expiration             *time.Time `json:"expiration"`
-	SecondsUntilExpiration float64    `json:"secondsUntilExpiration"`
-	HasExpired             bool       `json:"hasExpired"`
-	IsRevoked              bool       `json:"isRevoked"`
+	ID                     int64            `json:"id"`
+	Name                   string           `json:"name"`
+	Created                time.Time        `json:"created"`
+	LastUsedAt             *time.Time       `json:"lastUsedAt"`
+	Expiration             *time.Time       `json:"expiration"`
+	SecondsUntilExpiration float64          `json:"secondsUntilExpiration"`
+	HasExpired             bool             `json:"hasExpired"`
+	IsRevoked              bool             `json:"isRevoked"`
+	CreatedBy              *tokenCreatorDTO `json:"createdBy"`
+	LastUsedIP             *string          `json:"lastUsedIp"`
+	ReplacedBy             *int64           `json:"replacedBy"`
+	Replaces               *int64           `json:"replaces"`
 }
 
-func newTokenDTO(t *warden.Token, now time.Time) tokenDTO {
-	d := tokenDTO{ID: t.ID, Name: t.Name, Created: t.Created, IsRevoked: t.IsRevoked}
+type tokenCreatorDTO struct {
+	Kind  string `json:"kind"`
+	ID    int64  `json:"id"`
+	Login string `json:"login"`
+}
+
+// optional is a pointer to v, or nil for v's zero value (JSON null).
+func optional[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
+func newTokenDTO(svc *warden.Service, t *warden.Token, now time.Time) tokenDTO {
+	d := tokenDTO{ID: t.ID, Name: t.Name, Created: t.Created, IsRevoked: t.IsRevoked,
+		LastUsedIP: optional(t.LastUsedIP), ReplacedBy: optional(t.ReplacedBy), Replaces: optional(t.Replaces)}
+	if t.CreatedBy.Kind != "" {
+		d.CreatedBy = &tokenCreatorDTO{Kind: t.CreatedBy.Kind, ID: t.CreatedBy.ID, Login: t.CreatedBy.Login}
+	}
 	if !t.LastUsedAt.IsZero() {
 		lu := t.LastUsedAt
 		d.LastUsedAt = &lu
 	}
-	if !t.Expires.IsZero() {
-		exp := t.Expires
+	if exp := svc.EffectiveExpiry(t); !exp.IsZero() {
 		d.Expiration = &exp
 		d.HasExpired = exp.Before(now)
 		// Grafana reports the countdown only in the last week; further out the UI shows a date.
@@ -211,7 +234,7 @@ func handleTokenList(svc *warden.Service) handlerFunc {
 		now := svc.Now().UTC()
 		out := make([]tokenDTO, 0, len(list))
 		for _, t := range list {
-			out = append(out, newTokenDTO(t, now))
+			out = append(out, newTokenDTO(svc, t, now))
 		}
 		return encode(w, http.StatusOK, out)
 	})
@@ -259,6 +282,83 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 		}
 		return encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal()})
 	}
+}
+
+// handleTokenGet handles "GET /api/serviceaccounts/{id}/tokens/{tokenId}" (Warden's).
+func handleTokenGet(svc *warden.Service) handlerFunc {
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		tokenID, err := pathID(r, "tokenId")
+		if err != nil {
+			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
+		}
+		tk, err := svc.FindToken(r.Context(), id, tokenID)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, newTokenDTO(svc, tk, svc.Now().UTC()))
+	})
+}
+
+// handleTokenRotate handles "POST /api/serviceaccounts/{id}/tokens/{tokenId}/rotate": a new
+// token replaces the old one, which keeps working for the grace period. Like token creation,
+// its answer is the only place the new token's plaintext is sent.
+func handleTokenRotate(svc *warden.Service) handlerFunc {
+	type request struct {
+		SecondsToLive      *int64 `json:"secondsToLive"`
+		GracePeriodSeconds *int64 `json:"gracePeriodSeconds"`
+	}
+	type response struct {
+		ID                     int64      `json:"id"`
+		Name                   string     `json:"name"`
+		Key                    string     `json:"key"`
+		Expiration             *time.Time `json:"expiration"`
+		PreviousTokenID        int64      `json:"previousTokenId"`
+		PreviousTokenExpiresAt time.Time  `json:"previousTokenExpiresAt"`
+	}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		tokenID, err := pathID(r, "tokenId")
+		if err != nil {
+			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
+		}
+		req, err := decode[request](w, r, "Bad request data")
+		if err != nil {
+			return err
+		}
+		rot := warden.Rotation{SecondsToLive: req.SecondsToLive}
+		if g := req.GracePeriodSeconds; g != nil {
+			if *g < 0 || *g > 10*365*86400 {
+				return warden.Errorf(warden.EINVALID, "gracePeriodSeconds must be between 0 and %d", 10*365*86400)
+			}
+			grace := time.Duration(*g) * time.Second
+			rot.Grace = &grace
+		}
+		tk, secret, old, err := svc.RotateToken(r.Context(), id, tokenID, rot)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal(),
+			Expiration: optional(svc.EffectiveExpiry(tk)), PreviousTokenID: old.ID, PreviousTokenExpiresAt: old.Expires})
+	})
+}
+
+// handleTokensDeleteExpired handles "DELETE /api/serviceaccounts/{id}/tokens?expired=true".
+func handleTokensDeleteExpired(svc *warden.Service) handlerFunc {
+	type response struct {
+		Message string `json:"message"`
+		Deleted int    `json:"deleted"`
+	}
+	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
+		if !queryBool(r, "expired") {
+			return warden.Errorf(warden.EINVALID, "Add ?expired=true to delete this service account's expired tokens")
+		}
+		n, err := svc.DeleteExpiredTokens(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, response{Message: "Expired tokens deleted", Deleted: n})
+	})
 }
 
 // handleTokenDelete handles "DELETE /api/serviceaccounts/{id}/tokens/{tokenId}".

@@ -387,6 +387,21 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixReq{path: "/api/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target))}
 		}},
+	{area: "Service accounts and tokens", pattern: "DELETE /api/serviceaccounts/{id}/tokens", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: mxNoteSA + " Deletes the target SA's expired tokens (`?expired=true`); as deleting a token (issue 17).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/serviceaccounts/" + matrixID(m.target) + "/tokens?expired=true"}
+		}},
+	{area: "Service accounts and tokens", pattern: "GET /api/serviceaccounts/{id}/tokens/{tokenId}", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: mxNoteSA + " One token of the target SA, as the list reads it (Warden's).",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/api/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target))}
+		}},
+	{area: "Service accounts and tokens", pattern: "POST /api/serviceaccounts/{id}/tokens/{tokenId}/rotate", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: mxNoteSA + " As creating a token (issue 17). Rotates a new token of the target SA per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/rotate", `{"gracePeriodSeconds":0}`)
+		}},
 
 	// Service-account permissions.
 	{area: "Service-account permissions", pattern: "GET /api/access-control/serviceaccounts/description", want: outAPI + "|403 403 403 200 200|403 403 403 200|200 403 200",
