@@ -94,6 +94,32 @@ func TestMultiInstance(t *testing.T) {
 		miAwaitAll(t, changed, key, "deleted token", B, C)
 	})
 
+	t.Run("RotateOnAEndsTheOldTokenOnBAndCWithin1s", func(t *testing.T) {
+		// A rotation shortens the old token's life (here to nothing: grace 0); every instance
+		// that cached it must see the new end, and the new token works everywhere.
+		saID := miCreateSA(t, A, admin, "mi-rotate", "Viewer")
+		tokID, key := miCreateToken(t, A, admin, saID, "mi-rotate-1")
+		for _, in := range []*miInstance{A, B, C} {
+			miUseCached(t, in, key, 5)
+		}
+		r := A.expect(t, 200, "POST", fmt.Sprintf("/api/serviceaccounts/%d/tokens/%d/rotate", saID, tokID), admin,
+			map[string]any{"gracePeriodSeconds": 0})
+		changed := time.Now()
+		var rotated struct {
+			Key             string `json:"key"`
+			PreviousTokenID int64  `json:"previousTokenId"`
+		}
+		if err := json.Unmarshal(r.body, &rotated); err != nil || rotated.Key == "" || rotated.PreviousTokenID != tokID {
+			t.Fatalf("rotate on A: %s", r.body)
+		}
+		r = A.expect(t, 401, "GET", "/api/org", miBearer(key), nil)
+		miWantMessage(t, r, "Expired API key")
+		miAwaitAll(t, changed, key, "rotated token", B, C)
+		for _, in := range []*miInstance{A, B, C} {
+			in.expect(t, 200, "GET", "/api/org", miBearer(rotated.Key), nil)
+		}
+	})
+
 	t.Run("DisableOnBIsRefusedOnAWithin1s", func(t *testing.T) {
 		saID := miCreateSA(t, A, admin, "mi-disable", "Viewer")
 		_, key := miCreateToken(t, A, admin, saID, "mi-disable-1")
