@@ -494,18 +494,22 @@ func (t *Tx) CreateSession(ctx context.Context, s *warden.Session) error {
 	return nil
 }
 
+const sessionColumns = "id, user_id, token_hash, client_ip, user_agent, created, seen_at"
+
+func scanSession(row scanner) (*warden.Session, error) {
+	var s warden.Session
+	var created, seen int64
+	if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
+		return nil, err
+	}
+	s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
+	return &s, nil
+}
+
 // FindSessionByHash finds a session by the SHA-256 of its cookie.
 func (t *Tx) FindSessionByHash(ctx context.Context, hash string) (*warden.Session, error) {
-	return findOne(ctx, t, "find session", "session", func(row scanner) (*warden.Session, error) {
-		var s warden.Session
-		var created, seen int64
-		if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
-			return nil, err
-		}
-		s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
-		return &s, nil
-	}, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at FROM session
-		WHERE token_hash = $1`, hash)
+	return findOne(ctx, t, "find session", "session", scanSession,
+		"SELECT "+sessionColumns+" FROM session WHERE token_hash = $1", hash)
 }
 
 // TouchSession records use of a session.
@@ -520,16 +524,8 @@ func (t *Tx) DeleteSession(ctx context.Context, id int64) error {
 
 // FindUserSessions lists a user's sessions, the most recently used first.
 func (t *Tx) FindUserSessions(ctx context.Context, userID int64) ([]*warden.Session, error) {
-	return findAll(ctx, t, "find user sessions", func(row scanner) (*warden.Session, error) {
-		var s warden.Session
-		var created, seen int64
-		if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
-			return nil, err
-		}
-		s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
-		return &s, nil
-	}, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at FROM session
-		WHERE user_id = $1 ORDER BY seen_at DESC, id DESC`, userID)
+	return findAll(ctx, t, "find user sessions", scanSession,
+		"SELECT "+sessionColumns+" FROM session WHERE user_id = $1 ORDER BY seen_at DESC, id DESC", userID)
 }
 
 // DeleteUserSessions ends every session of a user.

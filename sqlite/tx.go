@@ -459,14 +459,19 @@ func (t *Tx) CreateSession(ctx context.Context, s *warden.Session) error {
 
 // FindSessionByHash finds a session by the SHA-256 of its cookie.
 func (t *Tx) FindSessionByHash(ctx context.Context, hash string) (*warden.Session, error) {
-	var s warden.Session
-	var created, seen int64
-	err := t.tx.QueryRowContext(ctx, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at
-		FROM session WHERE token_hash = ?`, hash).Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen)
+	s, err := scanSession(t.tx.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM session WHERE token_hash = ?", hash))
 	if err == sql.ErrNoRows {
 		return nil, notFound("session")
 	}
-	if err != nil {
+	return s, err
+}
+
+const sessionColumns = "id, user_id, token_hash, client_ip, user_agent, created, seen_at"
+
+func scanSession(row interface{ Scan(...any) error }) (*warden.Session, error) {
+	var s warden.Session
+	var created, seen int64
+	if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
 		return nil, err
 	}
 	s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
@@ -485,21 +490,18 @@ func (t *Tx) DeleteSession(ctx context.Context, id int64) error {
 
 // FindUserSessions lists a user's sessions, the most recently used first.
 func (t *Tx) FindUserSessions(ctx context.Context, userID int64) ([]*warden.Session, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, user_id, token_hash, client_ip, user_agent, created, seen_at
-		FROM session WHERE user_id = ? ORDER BY seen_at DESC, id DESC`, userID)
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+sessionColumns+" FROM session WHERE user_id = ? ORDER BY seen_at DESC, id DESC", userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*warden.Session
 	for rows.Next() {
-		var s warden.Session
-		var created, seen int64
-		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.ClientIP, &s.UserAgent, &created, &seen); err != nil {
+		s, err := scanSession(rows)
+		if err != nil {
 			return nil, err
 		}
-		s.Created, s.SeenAt = fromUnix(created), fromUnix(seen)
-		out = append(out, &s)
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }
