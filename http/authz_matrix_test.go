@@ -545,6 +545,21 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/delete", "confirm", "yes")
 		}},
+	{area: "Web UI: service accounts", pattern: "GET /org/serviceaccounts/{id}/tokens/{tokenId}/rotate", want: outPage + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: "serviceaccounts:write on the SA, as rotating through the API (issue 17): the page to choose the grace period on; another org's SA → 404 page. A new token per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/org/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target)) + "/rotate"}
+		}},
+	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens/{tokenId}/rotate", want: outForm + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: "serviceaccounts:write on the SA, as rotating through the API (issue 17); the new token is shown once on a 200 page; another org's SA → 404 page. Rotates a new token per cell, grace 0.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/rotate", "grace", "0", "nonce", newNonce())
+		}},
+	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens/delete-expired", want: outForm + "|403 403 403 303 303|403 403 403 303|404 303 303",
+		note: "serviceaccounts:write on the SA, as deleting expired tokens through the API (issue 17); another org's SA → 404 page. Target: the target SA." + mxNoteConfirm,
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/delete-expired", "confirm", "yes")
+		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/permissions", want: outForm + "|403 403 403 303 303|403 403 403 303|303 403 303",
 		note: "serviceaccounts.permissions:write on the SA (SPEC §5.3). " + mxNoteFormOrg2,
 		req: func(m *matrix, c *matrixCaller) matrixReq {

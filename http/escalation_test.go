@@ -529,6 +529,9 @@ func TestEscalation_OtherOrg(t *testing.T) {
 	add(404, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/delete"))
 	add(404, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/tokens", "name", "stolen", "nonce", newNonce()))
 	add(404, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/tokens/"+matrixID(tok)+"/delete"))
+	add(404, "GET", matrixReq{path: "/org/serviceaccounts/" + matrixID(sa) + "/tokens/" + matrixID(tok) + "/rotate"})
+	add(404, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/tokens/"+matrixID(tok)+"/rotate", "grace", "0", "nonce", newNonce()))
+	add(404, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/tokens/delete-expired", "confirm", "yes"))
 	add(303, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/permissions", "principal", "user:"+matrixID(o2.userID), "permission", "Admin"))
 	add(403, "POST", matrixForm("/org/serviceaccounts/"+matrixID(sa)+"/role", "role", "Admin"), org1...)
 

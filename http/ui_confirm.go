@@ -7,10 +7,11 @@ import (
 	"github.com/wardenhq/warden"
 )
 
-// Destructive forms (deleting a token, a service account or a team; removing a user from the
-// org, a member from a team, a permission from an account) act only when they carry
-// confirm=yes. The page's script asks in a dialog and adds the field; without the script the
-// form arrives without it, and the answer is a confirmation page whose form carries it.
+// Destructive forms (deleting a token, an account's expired tokens, a service account or a
+// team; removing a user from the org, a member from a team, a permission from an account) act
+// only when they carry confirm=yes. The page's script asks in a dialog and adds the field;
+// without the script the form arrives without it, and the answer is a confirmation page whose
+// form carries it.
 
 // confirmation is what the confirmation page asks.
 type confirmation struct {

@@ -236,12 +236,18 @@ func boolInt(b bool) int {
 
 type tokenRow struct {
 	*warden.Token
-	Expires  string // "Never", "Expires in N days", "Expired" or a date
-	Expired  bool
-	LastUsed string
+	End     time.Time // when it stops working (svc.EffectiveExpiry); zero: never
+	Expires string    // "Never", "Expires in N days", "Expired" or a date
+	Expired bool
 	// SaysExpiry marks Expires texts that say what they are about on their own ("Expires in
 	// 3 days", "Expired"): a phone shows them without the column's name.
 	SaysExpiry bool
+	Creator    string // who created it: a login, "system", or "—" when not recorded
+	// ReplacedByName is, for a rotated token, the name of the token that replaced it ("" when
+	// that one is no longer listed); ReplacesName, for a replacing token, the name of the
+	// token it replaced, while that one is listed.
+	ReplacedByName string
+	ReplacesName   string
 }
 
 type permRow struct {
@@ -269,6 +275,11 @@ type saPageData struct {
 	Expiration          string
 	ExpirationDate      string
 	ExpiryClock         string // the time of day (UTC) a token made now expires at, on the date chosen
+	// CanRotate shows each token's Rotate action (as Add token, not on a disabled account).
+	CanRotate bool
+	// ExpiredTokens counts the tokens past their end: Delete expired tokens is shown when
+	// there are some.
+	ExpiredTokens int
 }
 
 type createdToken struct {
@@ -276,22 +287,41 @@ type createdToken struct {
 	Key  string
 }
 
-func expiresText(t *warden.Token, now time.Time) (string, bool) {
-	if t.Expires.IsZero() {
+// expiresText words when a token stops working (end; zero: never) for the token table.
+func expiresText(end, now time.Time) (string, bool) {
+	if end.IsZero() {
 		return "Never", false
 	}
-	if !t.Expires.After(now) {
+	if !end.After(now) {
 		return "Expired", true
 	}
-	left := t.Expires.Sub(now)
-	if left < 7*24*time.Hour {
-		days := int(math.Ceil(left.Hours() / 24))
-		if days == 1 {
-			return "Expires in 1 day", false
+	left := end.Sub(now)
+	in := func(n int, unit string) string {
+		if n == 1 {
+			return "Expires in 1 " + unit
 		}
-		return "Expires in " + strconv.Itoa(days) + " days", false
+		return "Expires in " + strconv.Itoa(n) + " " + unit + "s"
 	}
-	return t.Expires.UTC().Format("2006-01-02"), false
+	switch {
+	case left < 55*time.Minute: // a rotated token's short grace period
+		return in(int(math.Ceil(left.Minutes())), "minute"), false
+	case left < 23*time.Hour+30*time.Minute:
+		return in(max(1, int(math.Round(left.Hours()))), "hour"), false
+	case left < 7*24*time.Hour:
+		return in(int(math.Ceil(left.Hours()/24)), "day"), false
+	}
+	return end.UTC().Format("2006-01-02"), false
+}
+
+// creatorText names who created a token, for the token table.
+func creatorText(c warden.TokenCreator) string {
+	switch {
+	case c.Login != "":
+		return c.Login
+	case c.Kind == "system":
+		return "system"
+	}
+	return "—"
 }
 
 // saPage gathers what the service-account page shows.
@@ -313,15 +343,21 @@ func (u *ui) saPage(r *http.Request, id int64) (*saPageData, error) {
 		return nil, err
 	}
 	now := u.svc.Now().UTC()
+	names := make(map[int64]string, len(tokens))
 	for _, t := range tokens {
-		row := tokenRow{Token: t, LastUsed: "Never"}
-		row.Expires, row.Expired = expiresText(t, now)
+		names[t.ID] = t.Name
+	}
+	for _, t := range tokens {
+		row := tokenRow{Token: t, End: u.svc.EffectiveExpiry(t), Creator: creatorText(t.CreatedBy),
+			ReplacedByName: names[t.ReplacedBy], ReplacesName: names[t.Replaces]}
+		row.Expires, row.Expired = expiresText(row.End, now)
 		row.SaysExpiry = row.Expired || strings.HasPrefix(row.Expires, "Expires")
-		if !t.LastUsedAt.IsZero() {
-			row.LastUsed = t.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
+		if row.Expired {
+			d.ExpiredTokens++
 		}
 		d.Tokens = append(d.Tokens, row)
 	}
+	d.CanRotate = d.CanWrite && !a.IsDisabled
 	slices.SortStableFunc(d.Tokens, func(a, b tokenRow) int { return naturalCompare(a.Name, b.Name) })
 	d.ExpiryClock = now.Format("15:04")
 	d.MinDate = now.AddDate(0, 0, 1).Format("2006-01-02")

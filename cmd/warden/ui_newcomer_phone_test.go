@@ -43,7 +43,7 @@ func ncPhoneProblems(t *testing.T, ctx context.Context) []string {
 }
 
 // TestUI_PhoneEveryPageFits: at 390×844 every page — sign-in, the service accounts, an
-// account's page with tokens and permissions, the create page, users, teams, a team, the
+// account's page with tokens and permissions, the create page, a token's rotate page, users, teams, a team, the
 // error page, the 404 page, the profile, the confirmation page of a form sent without
 // JavaScript and the start page of a Viewer — fits the screen, and
 // every action in its tables can be reached without scrolling sideways.
@@ -52,7 +52,7 @@ func TestUI_PhoneEveryPageFits(t *testing.T) {
 	ts := startServer(t, nil)
 	id := createSA(t, ts, "nightly-backup-exporter", "Editor")
 	createSA(t, ts, "a service account with a rather long name indeed", "Viewer")
-	uiqIssue(t, ts, id, "deploy-production-eu-west-1-primary", 0)
+	deployID, _ := uiqIssue(t, ts, id, "deploy-production-eu-west-1-primary", 0)
 	uiqIssue(t, ts, id, "t2", 5*24*3600)
 	uiqIssue(t, ts, id, "t10", 40*24*3600)
 	userID := ts.createUser(t, map[string]any{"login": "margaret.hamilton", "email": "margaret.hamilton@apollo-guidance.example.com",
@@ -85,6 +85,7 @@ func TestUI_PhoneEveryPageFits(t *testing.T) {
 		{"/org/serviceaccounts/" + itoa64(id), "an account's page (tokens, permissions)", "account"},
 		{"/org/serviceaccounts/" + itoa64(id) + "?edit=name", "an account's page, editing the name", "account-edit"},
 		{"/org/serviceaccounts/create", "the create page", "create"},
+		{"/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(deployID) + "/rotate", "a token's rotate page", "rotate"},
 		{"/org/users", "the users", "users"},
 		{"/org/teams", "the teams", "teams"},
 		{"/org/teams/" + itoa64(teamID), "a team's page", "team"},

@@ -82,7 +82,7 @@ func TestUI_SecurityHeaders(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	id := createSA(t, ts, "headers", "Viewer")
-	uiqIssue(t, ts, id, "t", 0)
+	tokID, _ := uiqIssue(t, ts, id, "t", 0)
 	teamID := int64(ts.admin().expect(t, http.StatusOK, "POST", "/api/teams", map[string]any{"name": "hdr"}).JSON(t)["teamId"].(float64))
 	c := uiqSession(t, ts, "admin", ts.Password)
 	ts.createUser(t, map[string]any{"login": "vic", "email": "vic@example.com", "password": "vic-password"})
@@ -98,6 +98,7 @@ func TestUI_SecurityHeaders(t *testing.T) {
 		{c, "/org/serviceaccounts", http.StatusOK},
 		{c, "/org/serviceaccounts/create", http.StatusOK},
 		{c, "/org/serviceaccounts/" + itoa64(id), http.StatusOK},
+		{c, "/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(tokID) + "/rotate", http.StatusOK},
 		{c, "/org/serviceaccounts/99999", http.StatusNotFound},
 		{c, "/org/users", http.StatusOK},
 		{c, "/org/teams", http.StatusOK},
@@ -161,9 +162,11 @@ func TestUI_NoCSPViolations(t *testing.T) {
 	browserTest(t)
 	ts := startServer(t, nil)
 	id := createSA(t, ts, "csp", "Viewer")
+	tokID, _ := uiqIssue(t, ts, id, "to-rotate", 0)
 	ctx := newTab(t)
 	browserLogin(t, ctx, ts, "admin", ts.Password)
-	for _, p := range []string{"/org/serviceaccounts", "/org/serviceaccounts/create", "/org/serviceaccounts/" + itoa64(id), "/org/users", "/org/teams"} {
+	for _, p := range []string{"/org/serviceaccounts", "/org/serviceaccounts/create", "/org/serviceaccounts/" + itoa64(id),
+		"/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(tokID) + "/rotate", "/org/users", "/org/teams"} {
 		uiqGo(t, ctx, ts, p)
 		must(t, ctx, "watch for CSP violations", chromedp.Evaluate[chromedp.Void](`window.__uiqCSP = [];
 			document.addEventListener("securitypolicyviolation", e => window.__uiqCSP.push(e.violatedDirective + " " + e.blockedURI))`))
@@ -187,7 +190,7 @@ func TestUI_Accessibility(t *testing.T) {
 	browserTest(t)
 	ts := startServer(t, nil)
 	id := createSA(t, ts, "a11y", "Editor")
-	uiqIssue(t, ts, id, "tok", 0)
+	tokID, _ := uiqIssue(t, ts, id, "tok", 0)
 	teamID := int64(ts.admin().expect(t, http.StatusOK, "POST", "/api/teams", map[string]any{"name": "a11y-team"}).JSON(t)["teamId"].(float64))
 	ctx := newTab(t)
 	uiqGo(t, ctx, ts, "/login")
@@ -204,6 +207,7 @@ func TestUI_Accessibility(t *testing.T) {
 	}
 	for _, p := range []string{"/org/serviceaccounts", "/org/serviceaccounts?query=none", "/org/serviceaccounts/create",
 		"/org/serviceaccounts/" + itoa64(id), "/org/serviceaccounts/" + itoa64(id) + "?edit=name",
+		"/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(tokID) + "/rotate",
 		"/org/users", "/org/teams", "/org/teams/" + itoa64(teamID)} {
 		uiqGo(t, ctx, ts, p)
 		uiqCheckLabels(t, ctx, p)
@@ -429,7 +433,7 @@ func TestUI_Contrast(t *testing.T) {
 	id := createSA(t, ts, "contrast", "Editor")
 	disabledID := createSA(t, ts, "contrast-off", "Viewer")
 	ts.admin().expect(t, http.StatusOK, "PATCH", "/api/serviceaccounts/"+itoa64(disabledID), map[string]any{"isDisabled": true})
-	uiqIssue(t, ts, id, "live", 0)
+	liveID, _ := uiqIssue(t, ts, id, "live", 0)
 	oldID, _ := uiqIssue(t, ts, id, "old", 3600)
 	revokedID, _ := uiqIssue(t, ts, id, "leaked", 0)
 	db := taDB(t, ts)
@@ -442,7 +446,8 @@ func TestUI_Contrast(t *testing.T) {
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{"/org/serviceaccounts", "/org/serviceaccounts/" + itoa64(id), "/org/serviceaccounts/create", "/org/users", "/org/teams"} {
+		for _, p := range []string{"/org/serviceaccounts", "/org/serviceaccounts/" + itoa64(id), "/org/serviceaccounts/create",
+			"/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(liveID) + "/rotate", "/org/users", "/org/teams"} {
 			uiqGo(t, ctx, ts, p)
 			if bad := uiqLowContrast(t, ctx); len(bad) > 0 {
 				t.Errorf("%s, %s scheme: low contrast: %q", p, scheme, bad)

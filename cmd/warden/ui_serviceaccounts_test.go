@@ -369,7 +369,7 @@ func TestUI_DeleteTokenAndAccount(t *testing.T) {
 }
 
 // TestUI_ServiceAccountPage: the name edited with Edit/Save, the role picker, the tokens'
-// Expires / Last used at / Revoked cells, and the permissions section (a user and a team
+// Expires / Created by / Last used at (time and address) / Revoked cells, and the permissions section (a user and a team
 // added, one removed).
 func TestUI_ServiceAccountPage(t *testing.T) {
 	browserTest(t)
@@ -394,24 +394,24 @@ func TestUI_ServiceAccountPage(t *testing.T) {
 		t.Fatalf("subtitle = %q", got)
 	}
 	heads := uiqEval[[]string](t, ctx, `[...document.querySelectorAll("table.tokens-table thead th")].map(th => th.textContent.trim())`)
-	if want := []string{"Name", "Expires", "Created", "Last used at", "State", "Actions"}; !slices.Equal(heads, want) {
+	if want := []string{"Name", "Expires", "Created", "Created by", "Last used at", "State", "Actions"}; !slices.Equal(heads, want) {
 		t.Fatalf("token columns = %q, want %q", heads, want)
 	}
 	today := time.Now().UTC().Format("2006-01-02")
 	rows := uiqRows(t, ctx, "table.tokens-table")
 	want := map[string][]string{
-		"forever": {"forever", "Never", today, "Never", "", ""},
-		"weekly":  {"weekly", "Expires in 3 days", today, "Never", "", ""},
-		"old":     {"old", "Expired", today, "Never", "", ""},
-		"leaked":  {"leaked", "Never", today, "Never", "Revoked", ""},
+		"forever": {"forever", "Never", today, "admin", "Never", "", "Rotate"},
+		"weekly":  {"weekly", "Expires in 3 days", today, "admin", "Never", "", "Rotate"},
+		"old":     {"old", "Expired", today, "admin", "Never", "", "Rotate"},
+		"leaked":  {"leaked", "Never", today, "admin", "Never", "Revoked", "Rotate"},
 	}
 	for name, w := range want {
 		if got := uiqRow(rows, name); !slices.Equal(got, w) {
 			t.Errorf("token %s row = %q, want %q", name, got, w)
 		}
 	}
-	if r := uiqRow(rows, "used"); r == nil || !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d UTC$`).MatchString(r[3]) {
-		t.Errorf("used token row = %q, want a last-used time", r)
+	if r := uiqRow(rows, "used"); r == nil || !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d UTC from 127\.0\.0\.1$`).MatchString(r[4]) {
+		t.Errorf("used token row = %q, want a last-used time and address", r)
 	}
 	dim := uiqEval[[]string](t, ctx, `[...document.querySelectorAll("table.tokens-table tbody tr.dim")].map(tr => tr.cells[0].textContent.trim()).sort()`)
 	if !slices.Equal(dim, []string{"leaked", "old"}) {
