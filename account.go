@@ -28,8 +28,11 @@ type ServiceAccountFilter struct {
 	Query string
 	// Disabled selects only disabled accounts.
 	Disabled bool
-	// ExpiredTokensAt, when non-zero, selects accounts owning a token that expired before it.
-	ExpiredTokensAt time.Time
+	// ExpiredTokensAt, when non-zero, selects accounts owning a token that expired before it:
+	// by its own expiry or, when ExpiredTokensCreatedBefore is set (a day limit enforced at
+	// use), by having been created at or before that.
+	ExpiredTokensAt            time.Time
+	ExpiredTokensCreatedBefore time.Time
 	// IDs, when non-nil, restricts to these ids (empty: nothing).
 	IDs []int64
 

@@ -187,6 +187,9 @@ func (s *Service) SearchServiceAccounts(ctx context.Context, f ServiceAccountFil
 	}
 	f.OrgID = p.OrgID
 	f.IDs = readableIDs(p.Permissions, ActionSARead, "serviceaccounts:id:")
+	if !f.ExpiredTokensAt.IsZero() {
+		f.ExpiredTokensCreatedBefore = s.createdBeforeLimit(f.ExpiredTokensAt)
+	}
 	var list []*ServiceAccount
 	var total int
 	err = s.store.View(ctx, func(tx Tx) error {

@@ -156,9 +156,13 @@ func (s *Service) RotateToken(ctx context.Context, saID, tokenID int64, r Rotati
 }
 
 // rotatedName is the name a rotated token steps aside to: unique, since it holds the token's
-// id, and readable.
+// id, readable, and no longer than any name may be (a long name is cut to make room).
 func rotatedName(name string, id int64, now time.Time) string {
-	return fmt.Sprintf("%s (rotated %s, #%d)", name, now.UTC().Format("2006-01-02 15:04:05"), id)
+	suffix := fmt.Sprintf(" (rotated %s, #%d)", now.UTC().Format("2006-01-02 15:04:05"), id)
+	if r := []rune(name); len(r)+len(suffix) > MaxNameLen {
+		name = string(r[:MaxNameLen-len(suffix)])
+	}
+	return name + suffix
 }
 
 // DeleteExpiredTokens deletes the expired tokens of a service account of the caller's org (by

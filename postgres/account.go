@@ -56,8 +56,11 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 		where = append(where, "u.is_disabled")
 	}
 	if !f.ExpiredTokensAt.IsZero() {
-		where = append(where, "u.id IN (SELECT service_account_id FROM token WHERE expires IS NOT NULL AND expires < "+
-			a.add(unix(f.ExpiredTokensAt))+")")
+		expired := "(expires IS NOT NULL AND expires < " + a.add(unix(f.ExpiredTokensAt)) + ")"
+		if !f.ExpiredTokensCreatedBefore.IsZero() {
+			expired += " OR created <= " + a.add(unix(f.ExpiredTokensCreatedBefore))
+		}
+		where = append(where, "u.id IN (SELECT service_account_id FROM token WHERE "+expired+")")
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 	total, err := t.count(ctx, "find service accounts", "SELECT COUNT(*) FROM users u"+cond, a...)

@@ -68,8 +68,13 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 		where = append(where, "u.is_disabled = 1")
 	}
 	if !f.ExpiredTokensAt.IsZero() {
-		where = append(where, "u.id IN (SELECT service_account_id FROM token WHERE expires IS NOT NULL AND expires < ?)")
+		expired := "(expires IS NOT NULL AND expires < ?)"
 		args = append(args, unix(f.ExpiredTokensAt))
+		if !f.ExpiredTokensCreatedBefore.IsZero() {
+			expired += " OR created <= ?"
+			args = append(args, unix(f.ExpiredTokensCreatedBefore))
+		}
+		where = append(where, "u.id IN (SELECT service_account_id FROM token WHERE "+expired+")")
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 	var total int
