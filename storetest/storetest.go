@@ -43,6 +43,7 @@ var contract = slices.Concat(
 	teamTests,
 	serviceAccountTests,
 	tokenTests,
+	tokenLifecycleTests,
 	preferencesTests,
 	auditTests,
 	txTests,

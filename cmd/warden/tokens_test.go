@@ -214,7 +214,9 @@ func TestTokens_List(t *testing.T) {
 	var names []string
 	for _, tk := range l {
 		names = append(names, tk["name"].(string))
-		wantKeys(t, tk, "id", "name", "created", "lastUsedAt", "expiration", "secondsUntilExpiration", "hasExpired", "isRevoked")
+		// Grafana's TokenDTO, and Warden's additions (issue 17).
+		wantKeys(t, tk, "id", "name", "created", "lastUsedAt", "expiration", "secondsUntilExpiration", "hasExpired", "isRevoked",
+			"createdBy", "lastUsedIp", "replacedBy", "replaces")
 		if c, _ := tk["created"].(string); !saTimeRe.MatchString(c) {
 			t.Fatalf("created = %v", tk["created"])
 		}

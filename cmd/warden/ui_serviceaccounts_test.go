@@ -427,6 +427,8 @@ func TestUI_ServiceAccountPage(t *testing.T) {
 
 	// Edit → Save.
 	uiqNav(t, ctx, "Edit the name", chromedp.Click(uiqByText("table.info a", "Edit")))
+	// The browser applies autofocus when it next renders, which can be just after the load.
+	waitJS(t, ctx, "the focus on the name field", `document.activeElement && document.activeElement.id === "edit-name"`)
 	if got := uiqEval[[]string](t, ctx, `[document.activeElement.id, document.activeElement.value]`); !slices.Equal(got, []string{"edit-name", "reporter"}) {
 		t.Fatalf("after Edit the focus is on %q", got)
 	}
