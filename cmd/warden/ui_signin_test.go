@@ -27,6 +27,8 @@ func TestUI_SignIn(t *testing.T) {
 	if got := uiqPath(t, ctx); got != "/login?redirectTo=%2Forg%2Fserviceaccounts%2Fcreate" {
 		t.Fatalf("signed out, /org/serviceaccounts/create went to %s, want the sign-in page", got)
 	}
+	// The browser applies autofocus when it next renders, which can be just after the load.
+	waitJS(t, ctx, "the focus on the name field", `document.activeElement && document.activeElement.id === "user"`)
 	got := uiqEval[[]string](t, ctx, `[document.querySelector("label[for=user]").textContent.trim(),
 		document.querySelector("label[for=password]").textContent.trim(), document.getElementById("password").type,
 		document.querySelector("form button[type=submit]").textContent.trim(), document.activeElement.id]`)
