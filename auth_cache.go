@@ -75,18 +75,24 @@ type tokenEntry struct {
 	// lastUsed is the unix time of the use last recorded for this token, so a hit records a
 	// use at most once a minute without taking a lock.
 	lastUsed atomic.Int64
-	// lastIP is the client address of the use last recorded; a use from another address is
-	// recorded at once (nil: none yet).
-	lastIP atomic.Pointer[string]
+	// lastIP is a hash of the client address of the use last recorded (0: none yet); a use
+	// from another address is recorded at once. A hash, not the string, so that comparing and
+	// storing it allocates nothing.
+	lastIP atomic.Uint64
 }
 
-// newAddress reports whether ip is a client address other than the last one recorded.
-func (e *tokenEntry) newAddress(ip string) bool {
+// addressHash is the hash lastIP holds for ip (0 for none).
+func addressHash(ip string) uint64 {
 	if ip == "" {
-		return false
+		return 0
 	}
-	last := e.lastIP.Load()
-	return last == nil || *last != ip
+	// FNV-1a: a few nanoseconds for an address, and no allocation.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(ip); i++ {
+		h ^= uint64(ip[i])
+		h *= 1099511628211
+	}
+	return h | 1 // never 0
 }
 
 const cacheShards = 64

@@ -68,6 +68,30 @@ func BenchmarkAuthenticateToken_CacheHitFromAddress(b *testing.B) {
 	benchAuthenticateFrom(b, warden.DefaultConfig(), true, "203.0.113.7")
 }
 
+// BenchmarkAuthenticateToken_CacheHitAlternatingAddresses is a token shared by clients behind
+// two addresses taking turns: every use moves the last-used address, and is recorded.
+func BenchmarkAuthenticateToken_CacheHitAlternatingAddresses(b *testing.B) {
+	e := newSAEnvB(b, warden.DefaultConfig())
+	a, err := e.svc.CreateServiceAccount(e.ctx, "bench", nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, secret, err := e.svc.IssueToken(e.ctx, a.ID, "bench", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctxs := [2]context.Context{warden.NewContextWithClientIP(e.ctx, "203.0.113.7"), warden.NewContextWithClientIP(e.ctx, "203.0.113.8")}
+	raw := secret.Reveal()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := e.svc.AuthenticateToken(ctxs[i&1], raw, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkAuthenticateToken_CacheHitDayLimitAtUse is the hot path with
 // enforce_expiration_day_limit_at_use: the effective end is computed when the entry is cached.
 func BenchmarkAuthenticateToken_CacheHitDayLimitAtUse(b *testing.B) {

@@ -102,12 +102,12 @@ func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64, ip st
 	// A use is recorded once a minute, and at once from a new address.
 	last := e.lastUsed.Load()
 	due := now.Unix()-last >= int64(lastUsedResolution/time.Second)
-	moved := e.newAddress(ip)
+	addr := addressHash(ip)
+	moved := addr != 0 && e.lastIP.Load() != addr
 	if due || moved {
 		if e.lastUsed.CompareAndSwap(last, now.Unix()) || moved {
 			if moved {
-				addr := ip // its own variable: only this branch allocates
-				e.lastIP.Store(&addr)
+				e.lastIP.Store(addr)
 			}
 			s.lastUsed.record(e.tokenID, TokenUse{At: now.UTC(), IP: ip}, moved)
 		}
@@ -176,10 +176,7 @@ func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
 	if !tk.LastUsedAt.IsZero() {
 		e.lastUsed.Store(tk.LastUsedAt.Unix())
 	}
-	if tk.LastUsedIP != "" {
-		ip := tk.LastUsedIP
-		e.lastIP.Store(&ip)
-	}
+	e.lastIP.Store(addressHash(tk.LastUsedIP))
 	return e
 }
 

@@ -75,16 +75,21 @@ func rotateURL(saID, tokenID int64) string {
 }
 
 // rotationLifetime returns the lifetime of the token that replaces old, in seconds (0: none):
-// the old token's own, or the server's day limit when that is set and the old token's
-// lifetime exceeds it (a token made before the limit existed), so rotating it does not fail.
+// the old token's own, or the server's limit ([auth] api_key_max_seconds_to_live, the day
+// limit) when one is set and the old token's lifetime exceeds it (a token made before the
+// limit existed), so rotating it does not fail.
 func (u *ui) rotationLifetime(old *warden.Token) (seconds int64, capped bool) {
 	if !old.Expires.IsZero() {
 		seconds = int64(old.Expires.Sub(old.Created) / time.Second)
 	}
-	if limit := int64(u.svc.Config().TokenExpirationDayLimit); limit > 0 && (seconds == 0 || seconds > limit*86400) {
-		return limit * 86400, true
+	cfg := u.svc.Config()
+	if max := cfg.APIKeyMaxSecondsToLive; max > 0 && (seconds == 0 || seconds > max) {
+		seconds, capped = max, true
 	}
-	return seconds, false
+	if limit := int64(cfg.TokenExpirationDayLimit); limit > 0 && (seconds == 0 || seconds > limit*86400) {
+		seconds, capped = limit*86400, true
+	}
+	return seconds, capped
 }
 
 // lifetimeText words a lifetime in seconds ("": none).

@@ -213,14 +213,25 @@ func (t *Tx) RevokeToken(ctx context.Context, id int64) error {
 // when instances flush out of order, and an address is written only with a time that is not
 // older than the stored one.
 func (t *Tx) UpdateTokensLastUsed(ctx context.Context, uses map[int64]warden.TokenUse) error {
-	if len(uses) == 0 {
-		return nil
-	}
 	ids := make([]int64, 0, len(uses))
 	for id := range uses {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// SQLite takes at most 32,766 parameters a statement, and each token needs 7: a batch of
+	// any size (a backlog after an outage) goes in statements of 1,000 tokens.
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		if err := t.updateTokensLastUsed(ctx, ids[:n], uses); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// updateTokensLastUsed writes the uses of ids (sorted) in one statement.
+func (t *Tx) updateTokensLastUsed(ctx context.Context, ids []int64, uses map[int64]warden.TokenUse) error {
 	var b strings.Builder
 	args := make([]any, 0, 6*len(ids))
 	b.WriteString("UPDATE token SET last_used_ip = CASE id")

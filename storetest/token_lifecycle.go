@@ -22,6 +22,7 @@ var tokenLifecycleTests = []contractTest{
 	{"Token/DeleteExpiredByCreation", testTokenDeleteExpiredByCreation},
 	{"Token/DeleteExpiredLimit", testTokenDeleteExpiredLimit},
 	{"Token/UpdateTokensLastUsedIP", testTokenUpdateTokensLastUsedIP},
+	{"Token/UpdateTokensLastUsedManyAtOnce", testTokenUpdateTokensLastUsedManyAtOnce},
 	{"Token/SearchExpiredByCreation", testTokenSearchExpiredByCreation},
 }
 
@@ -409,6 +410,27 @@ func testTokenSearchExpiredByCreation(t *testing.T, s warden.Store) {
 		}
 		if !slices.Equal(logins, tc.want) || total != len(tc.want) {
 			t.Errorf("FindServiceAccounts(%+v) = %q (total %d), want %q", tc.f, logins, total, tc.want)
+		}
+	}
+}
+
+// A flush of many tokens at once (a backlog after an outage) is written whole: SQLite takes at
+// most 32,766 parameters a statement, far fewer than 7 for each of 6,000 tokens.
+func testTokenUpdateTokensLastUsedManyAtOnce(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	o := mustCreateOrg(t, s, "Acme")
+	sa := mustCreateServiceAccount(t, s, o.ID, "sa-ci")
+	a := mustCreateToken(t, s, o.ID, sa.ID, "a", "hash-a", time.Time{})
+	b := mustCreateToken(t, s, o.ID, sa.ID, "b", "hash-b", time.Time{})
+	uses := map[int64]warden.TokenUse{a.ID: {At: t0, IP: "192.0.2.1"}, b.ID: {At: t0, IP: "192.0.2.2"}}
+	for id := int64(-6000); id < 0; id++ { // no such tokens: ids sorted before the real ones
+		uses[id] = warden.TokenUse{At: t0, IP: "192.0.2.9"}
+	}
+	update(t, s, func(tx warden.Tx) error { return tx.UpdateTokensLastUsed(ctx, uses) })
+	for tk, ip := range map[*warden.Token]string{a: "192.0.2.1", b: "192.0.2.2"} {
+		got := get(t, s, func(tx warden.Tx) (*warden.Token, error) { return tx.FindToken(ctx, o.ID, sa.ID, tk.ID) })
+		if !got.LastUsedAt.Equal(t0) || got.LastUsedIP != ip {
+			t.Errorf("token %s after a flush of 6,002 uses: last used %v from %q, want %v from %q", tk.Name, got.LastUsedAt, got.LastUsedIP, t0, ip)
 		}
 	}
 }
