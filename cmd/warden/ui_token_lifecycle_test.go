@@ -522,6 +522,37 @@ func TestUI_TokenRotateDayLimitHTTP(t *testing.T) {
 	}
 }
 
+// TestUI_TokenRotateMaxSecondsHTTP: with [auth] api_key_max_seconds_to_live, a token without
+// expiry (made before that limit) is rotated into one of the longest lifetime allowed, rather
+// than the rotation failing.
+func TestUI_TokenRotateMaxSecondsHTTP(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, map[string]string{"WARDEN_AUTH_API_KEY_MAX_SECONDS_TO_LIVE": "7200"})
+	id := createSA(t, ts, "capped", "Viewer")
+	tokID, _ := uiqIssue(t, ts, id, "forever", 3600)
+	taExec(t, taDB(t, ts), "UPDATE token SET expires = NULL WHERE id = ?", tokID) // as if made before the limit
+	c := uiqSession(t, ts, "admin", ts.Password)
+	rotate := "/org/serviceaccounts/" + itoa64(id) + "/tokens/" + itoa64(tokID) + "/rotate"
+	form := uiqFormFields(t, c.expect(t, http.StatusOK, "GET", rotate, nil).Body, rotate)
+	form.Set("grace", "0")
+	if r := uiqPost(t, c, rotate, form); r.Status != http.StatusOK {
+		t.Fatalf("rotate: %d %s", r.Status, r.Body)
+	}
+	found := false
+	for _, tk := range ts.admin().expect(t, http.StatusOK, "GET", "/api/serviceaccounts/"+itoa64(id)+"/tokens", nil).List(t) {
+		if tk["name"] == "forever" {
+			found = true
+			exp, err := time.Parse(time.RFC3339, tk["expiration"].(string))
+			if err != nil || time.Until(exp) < 119*time.Minute || time.Until(exp) > 2*time.Hour+time.Minute {
+				t.Fatalf("the new token expires %v (%v), want in 2 hours", tk["expiration"], err)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no token named forever after the rotation")
+	}
+}
+
 // TestUI_DeleteExpiredFormHTTP: Delete expired tokens posted without JavaScript answers a
 // confirmation page and deletes nothing; its form (confirm=yes) deletes them and says how many;
 // again, there are none.
