@@ -1,6 +1,10 @@
 package warden
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Preferences are Grafana's display preferences of an org, a team, or a user in an org. Warden
 // shows no dashboards and renders nothing with them; it keeps them so that Grafana's clients
@@ -93,4 +97,23 @@ func (p *Preferences) validate() error {
 		}
 	}
 	return nil
+}
+
+// Document returns the form in which stores keep p: the JSON of its preferences (not of its
+// owner or times, which are columns of their own).
+func (p *Preferences) Document() (string, error) {
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode preferences: %w", err)
+	}
+	return string(doc), nil
+}
+
+// ParsePreferences reads a document written by Document.
+func ParsePreferences(doc string) (*Preferences, error) {
+	p := &Preferences{}
+	if err := json.Unmarshal([]byte(doc), p); err != nil {
+		return nil, fmt.Errorf("decode preferences: %w", err)
+	}
+	return p, nil
 }

@@ -253,8 +253,7 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 		Key  string `json:"key"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
+		secretAnswer(w)
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -284,12 +283,27 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 	}
 }
 
+// tokenPathID reads the {tokenId} of a token route; Grafana calls a bad one "Token ID is invalid".
+func tokenPathID(r *http.Request) (int64, error) {
+	id, err := pathID(r, "tokenId")
+	if err != nil {
+		return 0, warden.Errorf(warden.EINVALID, "Token ID is invalid")
+	}
+	return id, nil
+}
+
+// secretAnswer keeps an answer that carries a token's plaintext out of every cache.
+func secretAnswer(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
 // handleTokenGet handles "GET /api/serviceaccounts/{id}/tokens/{tokenId}" (Warden's).
 func handleTokenGet(svc *warden.Service) handlerFunc {
 	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
-		tokenID, err := pathID(r, "tokenId")
+		tokenID, err := tokenPathID(r)
 		if err != nil {
-			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
+			return err
 		}
 		tk, err := svc.FindToken(r.Context(), id, tokenID)
 		if err != nil {
@@ -316,11 +330,10 @@ func handleTokenRotate(svc *warden.Service) handlerFunc {
 		PreviousTokenExpiresAt time.Time  `json:"previousTokenExpiresAt"`
 	}
 	return byID("id", func(w http.ResponseWriter, r *http.Request, id int64) error {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
-		tokenID, err := pathID(r, "tokenId")
+		secretAnswer(w)
+		tokenID, err := tokenPathID(r)
 		if err != nil {
-			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
+			return err
 		}
 		req, err := decode[request](w, r, "Bad request data")
 		if err != nil {
@@ -367,9 +380,9 @@ func handleTokenDelete(svc *warden.Service) handlerFunc {
 		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
 			return err
 		}
-		tokenID, err := pathID(r, "tokenId")
+		tokenID, err := tokenPathID(r)
 		if err != nil {
-			return warden.Errorf(warden.EINVALID, "Token ID is invalid")
+			return err
 		}
 		return reply(w, svc.DeleteToken(r.Context(), id, tokenID), "Service account token deleted")
 	})

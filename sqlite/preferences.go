@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 
 	"github.com/wardenhq/warden"
 )
@@ -29,9 +27,9 @@ func (t *Tx) FindPreferences(ctx context.Context, orgID, userID, teamID int64) (
 	if err != nil {
 		return nil, err
 	}
-	p := &warden.Preferences{}
-	if err := json.Unmarshal([]byte(doc), p); err != nil {
-		return nil, fmt.Errorf("decode preferences: %w", err)
+	p, err := warden.ParsePreferences(doc)
+	if err != nil {
+		return nil, err
 	}
 	p.OrgID, p.UserID, p.TeamID, p.Created, p.Updated = orgID, userID, teamID, fromUnix(created), fromUnix(updated)
 	return p, nil
@@ -39,15 +37,15 @@ func (t *Tx) FindPreferences(ctx context.Context, orgID, userID, teamID int64) (
 
 // SavePreferences creates or replaces the preferences of p's owner.
 func (t *Tx) SavePreferences(ctx context.Context, p *warden.Preferences) error {
-	doc, err := json.Marshal(p)
+	doc, err := p.Document()
 	if err != nil {
-		return fmt.Errorf("encode preferences: %w", err)
+		return err
 	}
 	user, team := owner(p)
 	_, err = t.exec(ctx, `INSERT INTO preferences (org_id, user_id, team_id, json_data, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, COALESCE(user_id, 0), COALESCE(team_id, 0))
 		DO UPDATE SET json_data = excluded.json_data, updated = excluded.updated`,
-		p.OrgID, user, team, string(doc), unix(p.Created), unix(p.Updated))
+		p.OrgID, user, team, doc, unix(p.Created), unix(p.Updated))
 	return err
 }
