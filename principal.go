@@ -37,6 +37,8 @@ type Principal struct {
 
 	// Permissions are the grants held in OrgID.
 	Permissions Permissions
+	// Scopes are a token's scopes (see TokenRestrictions); nil for anything else.
+	Scopes []string
 }
 
 // IsUser reports whether the principal is a human user.

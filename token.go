@@ -169,6 +169,10 @@ type Token struct {
 	// replaced; 0: none.
 	ReplacedBy int64
 	Replaces   int64
+
+	// Restrictions narrow the token below its account (role cap, scopes, address ranges);
+	// the zero value restricts nothing.
+	Restrictions TokenRestrictions
 }
 
 // TokenCreator is the identity that created a token: a user, a service account, or the
