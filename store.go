@@ -134,8 +134,8 @@ type Tx interface {
 	UpdateTokensLastUsed(ctx context.Context, uses map[int64]TokenUse) error
 	// FindToken finds a token of one org and account (else ENOTFOUND).
 	FindToken(ctx context.Context, orgID, serviceAccountID, id int64) (*Token, error)
-	// UpdateToken writes a token's name, expiry, ReplacedBy and Updated. ECONFLICT: name
-	// taken in the org; ENOTFOUND.
+	// UpdateToken writes a token's name, expiry, ReplacedBy, Restrictions and Updated; nothing
+	// else of t. ECONFLICT: name taken in the org; ENOTFOUND.
 	UpdateToken(ctx context.Context, t *Token) error
 	// DeleteExpiredTokens deletes at most f.Limit tokens that f selects, and returns them.
 	DeleteExpiredTokens(ctx context.Context, f ExpiredTokens) ([]*Token, error)

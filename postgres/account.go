@@ -79,17 +79,23 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 
 const tokenColumns = `id, org_id, service_account_id, name, key_hash, created, updated, COALESCE(expires, 0),
 	COALESCE(last_used_at, 0), is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
-	COALESCE(replaced_by, 0), COALESCE(replaces, 0)`
+	COALESCE(replaced_by, 0), COALESCE(replaces, 0), role, scopes, allowed_cidrs`
 
 func scanToken(row scanner) (*warden.Token, error) {
 	var tk warden.Token
 	var created, updated, expires, lastUsed int64
+	var role, scopes, cidrs string
 	if err := row.Scan(&tk.ID, &tk.OrgID, &tk.ServiceAccountID, &tk.Name, &tk.Hash, &created, &updated,
 		&expires, &lastUsed, &tk.IsRevoked, &tk.CreatedBy.Kind, &tk.CreatedBy.ID, &tk.CreatedBy.Login, &tk.LastUsedIP,
-		&tk.ReplacedBy, &tk.Replaces); err != nil {
+		&tk.ReplacedBy, &tk.Replaces, &role, &scopes, &cidrs); err != nil {
 		return nil, err
 	}
 	tk.Created, tk.Updated, tk.Expires, tk.LastUsedAt = fromUnix(created), fromUnix(updated), fromUnix(expires), fromUnix(lastUsed)
+	r, err := warden.RestrictionsFromStore(role, scopes, cidrs)
+	if err != nil {
+		return nil, fmt.Errorf("token %d: %w", tk.ID, err)
+	}
+	tk.Restrictions = r
 	return &tk, nil
 }
 
@@ -97,10 +103,11 @@ func scanToken(row scanner) (*warden.Token, error) {
 func (t *Tx) CreateToken(ctx context.Context, tk *warden.Token) error {
 	id, err := t.insert(ctx, "create token", `INSERT INTO token (org_id, service_account_id, name, key_hash, created,
 		updated, expires, last_used_at, is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
-		replaced_by, replaces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, tk.OrgID,
-		tk.ServiceAccountID, tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires),
-		nullTime(tk.LastUsedAt), tk.IsRevoked, tk.CreatedBy.Kind, tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP,
-		nullID(tk.ReplacedBy), nullID(tk.Replaces))
+		replaced_by, replaces, role, scopes, allowed_cidrs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+		$13, $14, $15, $16, $17, $18)`, tk.OrgID, tk.ServiceAccountID, tk.Name, tk.Hash, unix(tk.Created),
+		unix(tk.Updated), nullTime(tk.Expires), nullTime(tk.LastUsedAt), tk.IsRevoked, tk.CreatedBy.Kind,
+		tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP, nullID(tk.ReplacedBy), nullID(tk.Replaces),
+		string(tk.Restrictions.Role), tk.Restrictions.StoredScopes(), tk.Restrictions.StoredCIDRs())
 	if err != nil {
 		return err
 	}
@@ -116,8 +123,8 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, e
 // tokenIdentitySelect reads a token, its account and the account's role in one indexed query.
 const tokenIdentitySelect = `SELECT t.id, t.org_id, t.service_account_id, t.name, t.key_hash, t.created, t.updated,
 	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked, t.created_by_kind, t.created_by_id,
-	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0),
-	u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
+	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0), t.role, t.scopes,
+	t.allowed_cidrs, u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
 	FROM token t
 	JOIN users u ON u.id = t.service_account_id
 	JOIN org_user ou ON ou.org_id = t.org_id AND ou.user_id = u.id
@@ -194,11 +201,12 @@ func (t *Tx) FindToken(ctx context.Context, orgID, saID, id int64) (*warden.Toke
 		" FROM token WHERE id = $1 AND org_id = $2 AND service_account_id = $3", id, orgID, saID)
 }
 
-// UpdateToken writes a token's name, expiry, replacement and update time.
+// UpdateToken writes a token's name, expiry, replacement, restrictions and update time.
 func (t *Tx) UpdateToken(ctx context.Context, tk *warden.Token) error {
-	return t.execOne(ctx, "update token", "token",
-		"UPDATE token SET name = $1, expires = $2, replaced_by = $3, updated = $4 WHERE id = $5",
-		tk.Name, nullTime(tk.Expires), nullID(tk.ReplacedBy), unix(tk.Updated), tk.ID)
+	return t.execOne(ctx, "update token", "token", `UPDATE token SET name = $1, expires = $2, replaced_by = $3,
+		role = $4, scopes = $5, allowed_cidrs = $6, updated = $7 WHERE id = $8`, tk.Name, nullTime(tk.Expires),
+		nullID(tk.ReplacedBy), string(tk.Restrictions.Role), tk.Restrictions.StoredScopes(),
+		tk.Restrictions.StoredCIDRs(), unix(tk.Updated), tk.ID)
 }
 
 // DeleteExpiredTokens deletes the tokens f selects, at most f.Limit of them, and returns them.

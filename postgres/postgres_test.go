@@ -20,7 +20,7 @@ import (
 )
 
 // knownVersion is the newest migration in postgres/migrations.
-const knownVersion = 7
+const knownVersion = 8
 
 // mustOpen opens the store at url and closes it when the test ends.
 func mustOpen(t testing.TB, url string) *postgres.DB {

@@ -102,17 +102,23 @@ func (t *Tx) FindServiceAccounts(ctx context.Context, f warden.ServiceAccountFil
 
 const tokenColumns = `id, org_id, service_account_id, name, key_hash, created, updated, COALESCE(expires, 0),
 	COALESCE(last_used_at, 0), is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip,
-	COALESCE(replaced_by, 0), COALESCE(replaces, 0)`
+	COALESCE(replaced_by, 0), COALESCE(replaces, 0), role, scopes, allowed_cidrs`
 
 func scanToken(row interface{ Scan(...any) error }) (*warden.Token, error) {
 	var tk warden.Token
 	var created, updated, expires, lastUsed int64
+	var role, scopes, cidrs string
 	if err := row.Scan(&tk.ID, &tk.OrgID, &tk.ServiceAccountID, &tk.Name, &tk.Hash, &created, &updated,
 		&expires, &lastUsed, &tk.IsRevoked, &tk.CreatedBy.Kind, &tk.CreatedBy.ID, &tk.CreatedBy.Login, &tk.LastUsedIP,
-		&tk.ReplacedBy, &tk.Replaces); err != nil {
+		&tk.ReplacedBy, &tk.Replaces, &role, &scopes, &cidrs); err != nil {
 		return nil, err
 	}
 	tk.Created, tk.Updated, tk.Expires, tk.LastUsedAt = fromUnix(created), fromUnix(updated), fromUnix(expires), fromUnix(lastUsed)
+	r, err := warden.RestrictionsFromStore(role, scopes, cidrs)
+	if err != nil {
+		return nil, fmt.Errorf("token %d: %w", tk.ID, err)
+	}
+	tk.Restrictions = r
 	return &tk, nil
 }
 
@@ -127,9 +133,11 @@ func nullTime(t time.Time) any {
 func (t *Tx) CreateToken(ctx context.Context, tk *warden.Token) error {
 	res, err := t.exec(ctx, `INSERT INTO token (org_id, service_account_id, name, key_hash, created, updated,
 		expires, last_used_at, is_revoked, created_by_kind, created_by_id, created_by_login, last_used_ip, replaced_by,
-		replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tk.OrgID, tk.ServiceAccountID,
-		tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires), nullTime(tk.LastUsedAt), tk.IsRevoked,
-		tk.CreatedBy.Kind, tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP, nullID(tk.ReplacedBy), nullID(tk.Replaces))
+		replaces, role, scopes, allowed_cidrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.OrgID, tk.ServiceAccountID, tk.Name, tk.Hash, unix(tk.Created), unix(tk.Updated), nullTime(tk.Expires),
+		nullTime(tk.LastUsedAt), tk.IsRevoked, tk.CreatedBy.Kind, tk.CreatedBy.ID, tk.CreatedBy.Login, tk.LastUsedIP,
+		nullID(tk.ReplacedBy), nullID(tk.Replaces), string(tk.Restrictions.Role), tk.Restrictions.StoredScopes(),
+		tk.Restrictions.StoredCIDRs())
 	if err != nil {
 		return err
 	}
@@ -149,8 +157,8 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash string) (*warden.Token, e
 // tokenIdentitySelect reads a token, its account and the account's role in one indexed query.
 const tokenIdentitySelect = `SELECT t.id, t.org_id, t.service_account_id, t.name, t.key_hash, t.created, t.updated,
 	COALESCE(t.expires, 0), COALESCE(t.last_used_at, 0), t.is_revoked, t.created_by_kind, t.created_by_id,
-	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0),
-	u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
+	t.created_by_login, t.last_used_ip, COALESCE(t.replaced_by, 0), COALESCE(t.replaces, 0), t.role, t.scopes,
+	t.allowed_cidrs, u.id, u.uid, u.login, u.email, u.name, u.is_disabled, u.is_service_account, ou.role
 	FROM token t
 	JOIN users u ON u.id = t.service_account_id
 	JOIN org_user ou ON ou.org_id = t.org_id AND ou.user_id = u.id
@@ -264,10 +272,11 @@ func (t *Tx) FindToken(ctx context.Context, orgID, saID, id int64) (*warden.Toke
 	return tk, err
 }
 
-// UpdateToken writes a token's name, expiry, replacement and update time.
+// UpdateToken writes a token's name, expiry, replacement, restrictions and update time.
 func (t *Tx) UpdateToken(ctx context.Context, tk *warden.Token) error {
-	return t.execOne(ctx, "token", "UPDATE token SET name = ?, expires = ?, replaced_by = ?, updated = ? WHERE id = ?",
-		tk.Name, nullTime(tk.Expires), nullID(tk.ReplacedBy), unix(tk.Updated), tk.ID)
+	return t.execOne(ctx, "token", `UPDATE token SET name = ?, expires = ?, replaced_by = ?, role = ?, scopes = ?,
+		allowed_cidrs = ?, updated = ? WHERE id = ?`, tk.Name, nullTime(tk.Expires), nullID(tk.ReplacedBy),
+		string(tk.Restrictions.Role), tk.Restrictions.StoredScopes(), tk.Restrictions.StoredCIDRs(), unix(tk.Updated), tk.ID)
 }
 
 // DeleteExpiredTokens deletes the tokens f selects, at most f.Limit of them, and returns them.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -173,6 +174,10 @@ func checkLegacyRows(t *testing.T, st warden.Store) {
 		}
 		if id.Token.Name != "legacy-token" || id.Account.Login != "sa-1-legacy-bot" || !id.Account.IsServiceAccount || id.Role != warden.RoleViewer {
 			return fmt.Errorf("token identity: %+v %+v %s", id.Token, id.Account, id.Role)
+		}
+		// Migration 8 leaves tokens made before it unrestricted.
+		if !reflect.DeepEqual(id.Token.Restrictions, warden.TokenRestrictions{}) {
+			return fmt.Errorf("token restrictions: %#v, want none", id.Token.Restrictions)
 		}
 		entries, n, err := tx.FindAuditEntries(ctx, warden.AuditFilter{Limit: 10})
 		if err != nil || n != 1 || entries[0].ActorLogin != "legacy-admin" {
@@ -354,5 +359,77 @@ func TestMigrate_StoresSideBySide(t *testing.T) {
 		}
 		dbs[i].Close()
 		wantGooseVersions(t, paths[i], known)
+	}
+}
+
+// wantTokenUnreadable checks that every read of tk fails with an error that names bad, a value
+// in one of its restriction columns that does not parse (rather than the token coming back with
+// fewer restrictions or not at all), and that DeleteExpiredTokens fails.
+func wantTokenUnreadable(t *testing.T, st warden.Store, tk *warden.Token, bad string) {
+	t.Helper()
+	ctx := t.Context()
+	far := time.Now().AddDate(100, 0, 0)
+	for _, c := range []struct {
+		name  string
+		write bool
+		fn    func(tx warden.Tx) error
+	}{
+		{"FindToken", false, func(tx warden.Tx) error {
+			_, err := tx.FindToken(ctx, tk.OrgID, tk.ServiceAccountID, tk.ID)
+			return err
+		}},
+		{"FindTokenByHash", false, func(tx warden.Tx) error { _, err := tx.FindTokenByHash(ctx, tk.Hash); return err }},
+		{"FindTokenIdentity", false, func(tx warden.Tx) error { _, err := tx.FindTokenIdentity(ctx, tk.Hash); return err }},
+		{"FindTokens", false, func(tx warden.Tx) error {
+			_, err := tx.FindTokens(ctx, tk.OrgID, tk.ServiceAccountID, 10)
+			return err
+		}},
+		{"DeleteExpiredTokens", true, func(tx warden.Tx) error {
+			_, err := tx.DeleteExpiredTokens(ctx, warden.ExpiredTokens{ExpiredBefore: far, CreatedBefore: far, Limit: 10})
+			return err
+		}},
+	} {
+		run := st.View
+		if c.write {
+			run = st.Update
+		}
+		err := run(ctx, c.fn)
+		if err == nil || warden.ErrorCode(err) == warden.ENOTFOUND || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%s of a token holding %q: err=%v, want an error naming it", c.name, bad, err)
+		}
+	}
+}
+
+// A restriction column holding what the store cannot parse (written by hand, or by a newer
+// Warden) makes every read of the token an error: a token never loses a restriction silently.
+func TestMigrate_UnparseableTokenRestrictions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := copyLegacy(t)
+	db := mustOpenDB(t, path)
+	key, _ := warden.ParseSecret(legacyTokenKey)
+	var tk *warden.Token
+	if err := db.View(ctx, func(tx warden.Tx) error {
+		var err error
+		tk, err = tx.FindTokenByHash(ctx, key.Hash())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, path)
+	for _, c := range []struct{ column, value, bad string }{
+		{"role", "Superuser", "Superuser"},
+		{"allowed_cidrs", "10.0.0.0/8 not-a-range", "not-a-range"},
+	} {
+		if _, err := raw.ExecContext(ctx, "UPDATE token SET role = '', scopes = '', allowed_cidrs = ''"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.ExecContext(ctx, "UPDATE token SET "+c.column+" = ? WHERE id = ?", c.value, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantTokenUnreadable(t, db, tk, c.bad)
+		if n := rawInts(t, raw, "SELECT COUNT(*) FROM token WHERE id = ?", tk.ID); n[0] != 1 {
+			t.Fatalf("the failed DeleteExpiredTokens deleted the token holding %q", c.bad)
+		}
 	}
 }

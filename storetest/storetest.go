@@ -44,6 +44,7 @@ var contract = slices.Concat(
 	serviceAccountTests,
 	tokenTests,
 	tokenLifecycleTests,
+	tokenRestrictionsTests,
 	preferencesTests,
 	auditTests,
 	txTests,

@@ -174,8 +174,8 @@ func testTokenUpdateToken(t *testing.T, s warden.Store) {
 	next := mustCreateToken(t, s, o.ID, sa.ID, "next", "hash-2", time.Time{})
 	untouched := *next
 
-	// Name, expiry, replacement and update time change; nothing else does, even when the
-	// caller's copy says otherwise.
+	// Name, expiry, replacement and update time change (and restrictions: see
+	// token_restrictions.go); nothing else does, even when the caller's copy says otherwise.
 	want := *tk
 	want.Name, want.Expires, want.ReplacedBy, want.Updated = "deploy (rotated)", t0.Add(24*time.Hour), next.ID, t0.Add(time.Hour)
 	in := want
