@@ -70,8 +70,9 @@ type tokenEntry struct {
 	orgID    int64
 	expires  time.Time // zero: never
 	revoked  bool
-	refusal  error      // not a service account or disabled: refused after the org check
-	identity *Principal // shared and read-only
+	refusal  error             // not a service account or disabled: refused after the org check
+	restrict TokenRestrictions // parsed once: a check only compares
+	identity *Principal        // shared and read-only
 	// lastUsed is the unix time of the use last recorded for this token, so a hit records a
 	// use at most once a minute without taking a lock.
 	lastUsed atomic.Int64

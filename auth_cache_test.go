@@ -591,7 +591,7 @@ func TestCache_IntrospectionLookupsAreBudgeted(t *testing.T) {
 	a := e.newSA(t, e.admin, "seen", warden.RoleViewer)
 	_, good := e.token(t, e.admin, a.ID, "t", 0) // cached at creation
 	ctx := warden.NewContextWithClientIP(e.admin, "203.0.113.50")
-	introspect := func(raw string) (*warden.TokenInfo, error) { return e.svc.IntrospectToken(ctx, raw) }
+	introspect := func(raw string) (*warden.TokenInfo, error) { return e.svc.IntrospectToken(ctx, raw, "") }
 
 	views := e.store.views.Load()
 	if info, err := introspect(good.Reveal()); err != nil || info == nil {

@@ -3,9 +3,11 @@ package warden_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wardenhq/warden"
@@ -76,7 +78,7 @@ func BenchmarkAuthenticateToken_CacheHitAlternatingAddresses(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, secret, err := e.svc.IssueToken(e.ctx, a.ID, "bench", 0)
+	_, secret, err := e.svc.IssueToken(e.ctx, a.ID, "bench", 0, warden.TokenRestrictions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,6 +100,46 @@ func BenchmarkAuthenticateToken_CacheHitDayLimitAtUse(b *testing.B) {
 	cfg := warden.DefaultConfig()
 	cfg.TokenExpirationDayLimit, cfg.EnforceDayLimitAtUse = 30, true
 	benchAuthenticateFrom(b, cfg, true, "203.0.113.7")
+}
+
+// BenchmarkAuthenticateToken_CacheHitRestricted is the hot path of a token with every
+// restriction at its limit: a role cap, 50 scopes and 50 address ranges, the client inside the
+// last one. The ranges and scopes are parsed when the entry is cached; a check only compares.
+func BenchmarkAuthenticateToken_CacheHitRestricted(b *testing.B) {
+	for _, client := range []string{"10.0.0.49", "2001:db8:0:31::1"} {
+		b.Run(client, func(b *testing.B) {
+			e := newSAEnvB(b, warden.DefaultConfig())
+			a, err := e.svc.CreateServiceAccount(e.ctx, "bench", nil, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var scopes, cidrs []string
+			for i := range 50 {
+				scopes = append(scopes, fmt.Sprintf("api%d:write", i))
+				if strings.Contains(client, ":") {
+					cidrs = append(cidrs, fmt.Sprintf("2001:db8:0:%x::/64", i))
+				} else {
+					cidrs = append(cidrs, fmt.Sprintf("10.0.0.%d/32", i))
+				}
+			}
+			limits, err := warden.ParseTokenRestrictions("Viewer", scopes, cidrs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, secret, err := e.svc.IssueToken(e.ctx, a.ID, "bench", 0, limits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := warden.NewContextWithClientIP(e.ctx, client)
+			raw := secret.Reveal()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.svc.AuthenticateToken(ctx, raw, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // BenchmarkAuthenticateToken_CacheMiss_SQLite is a cold check: every call reads the token,
@@ -128,7 +170,7 @@ func benchAuthenticateFrom(b *testing.B, cfg warden.Config, valid bool, ip strin
 	if cfg.TokenExpirationDayLimit > 0 {
 		seconds = 86400
 	}
-	_, secret, err := e.svc.IssueToken(ctx, a.ID, "bench", seconds)
+	_, secret, err := e.svc.IssueToken(ctx, a.ID, "bench", seconds, warden.TokenRestrictions{})
 	if ip != "" {
 		ctx = warden.NewContextWithClientIP(ctx, ip)
 	}

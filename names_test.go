@@ -26,7 +26,7 @@ func TestService_NameLength(t *testing.T) {
 	if _, err := e.svc.UpdateServiceAccount(ctx, a.ID, warden.ServiceAccountUpdate{Name: &long}); warden.ErrorCode(err) != warden.EINVALID {
 		t.Fatalf("191-character rename: err = %v, want EINVALID", err)
 	}
-	if _, _, err := e.svc.IssueToken(ctx, a.ID, long, 0); warden.ErrorCode(err) != warden.EINVALID {
+	if _, _, err := e.svc.IssueToken(ctx, a.ID, long, 0, warden.TokenRestrictions{}); warden.ErrorCode(err) != warden.EINVALID {
 		t.Fatalf("191-character token name: err = %v, want EINVALID", err)
 	}
 	if _, err := e.svc.CreateTeam(ctx, long, ""); warden.ErrorCode(err) != warden.EINVALID {

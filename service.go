@@ -104,12 +104,16 @@ type Service struct {
 	mu        sync.Mutex // guards listeners
 	listeners []func(Change)
 
-	denials   denialMemory // recent access denials, so that repeats are recorded once a minute
-	lastUsed  *lastUsedTracker
-	checks    *passwordChecks
-	nameKey   []byte // keys the hashes of unknown sign-in names (nameAttemptKey)
-	cache     *authCache
-	rolePerms map[OrgRole]Permissions // read-only, shared by cached identities
+	denials denialMemory // recent access denials, so that repeats are recorded once a minute
+	// addressRefusals remembers, per token, when a use from outside its address ranges was
+	// last audited.
+	addressRefusals denialMemory
+	refusals        tokenRefusals
+	lastUsed        *lastUsedTracker
+	checks          *passwordChecks
+	nameKey         []byte // keys the hashes of unknown sign-in names (nameAttemptKey)
+	cache           *authCache
+	rolePerms       map[OrgRole]Permissions // read-only, shared by cached identities
 }
 
 // NewService returns a Service over store.

@@ -360,8 +360,10 @@ func (s *Service) expiryLimitExceeded(now time.Time, secondsToLive int64) bool {
 }
 
 // IssueToken creates a token for a service account of the caller's org and returns it with
-// its plaintext, which exists nowhere else afterwards. secondsToLive 0 means no expiry.
-func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secondsToLive int64) (*Token, Secret, error) {
+// its plaintext, which exists nowhere else afterwards. secondsToLive 0 means no expiry. The
+// restrictions (see ParseTokenRestrictions) may cap the role at most at the account's.
+func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secondsToLive int64,
+	limits TokenRestrictions) (*Token, Secret, error) {
 	p, err := callerOrg(ctx)
 	if err != nil {
 		return nil, Secret{}, ErrServiceAccountNotFound
@@ -386,7 +388,7 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 		return nil, Secret{}, err
 	}
 	tk := &Token{OrgID: p.OrgID, ServiceAccountID: saID, Name: name, Hash: secret.Hash(), Created: now, Updated: now,
-		Expires: expires, CreatedBy: creator(ctx)}
+		Expires: expires, CreatedBy: creator(ctx), Restrictions: limits}
 	// The new token goes into this instance's cache, so its first use here is never a miss.
 	gen, tokenGen, loaded := s.cache.gen.Load(), s.cache.tokenGen.Load(), s.Now()
 	var entry *tokenEntry
@@ -404,6 +406,9 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 		if err != nil && !IsNotFound(err) {
 			return err
 		}
+		if err := checkRoleCap(limits.Role, m); err != nil {
+			return err
+		}
 		if err := tx.CreateToken(ctx, tk); err != nil {
 			if IsConflict(err) {
 				return errTokenAlreadyExists
@@ -417,7 +422,7 @@ func (s *Service) IssueToken(ctx context.Context, saID int64, name string, secon
 			entry = s.tokenEntry(&TokenIdentity{Token: tk, Account: u, Role: m.Role})
 		}
 		return s.audit(ctx, tx, "token.create", "token", idString(tk.ID), "success",
-			"serviceaccount="+idString(saID)+" name="+name)
+			"serviceaccount="+idString(saID)+" name="+name+limits.auditDetail())
 	})
 	if err != nil {
 		return nil, Secret{}, err

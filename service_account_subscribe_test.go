@@ -168,10 +168,10 @@ func TestServiceAccountSubscribe_EachChangeOnceAfterCommit(t *testing.T) {
 	saWantNotFound(t, err)
 	_, err = e.svc.CreateServiceAccount(ctx, "watched", nil, false)
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrAlreadyExists", "service account already exists")
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "t2", 0)
+	_, _, err = e.svc.IssueToken(ctx, a.ID, "t2", 0, warden.TokenRestrictions{})
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrTokenAlreadyExists",
 		"service account token with given name already exists in the organization")
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "neg", -1)
+	_, _, err = e.svc.IssueToken(ctx, a.ID, "neg", -1, warden.TokenRestrictions{})
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
 	saWantErr(t, e.svc.DeleteToken(ctx, a.ID, 9999), warden.ENOTFOUND, "serviceaccounts.ErrTokenNotFound",
 		"service account token not found")

@@ -137,7 +137,7 @@ func (e *saEnv) newSA(t *testing.T, ctx context.Context, name string, role warde
 // token issues a token.
 func (e *saEnv) token(t *testing.T, ctx context.Context, saID int64, name string, secondsToLive int64) (*warden.Token, warden.Secret) {
 	t.Helper()
-	tk, s, err := e.svc.IssueToken(ctx, saID, name, secondsToLive)
+	tk, s, err := e.svc.IssueToken(ctx, saID, name, secondsToLive, warden.TokenRestrictions{})
 	if err != nil {
 		t.Fatalf("IssueToken(%d, %q, %d): %v", saID, name, secondsToLive, err)
 	}

@@ -22,7 +22,7 @@ func TestToken_IssueStoresOnlyTheHash(t *testing.T) {
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
 	a := e.newSA(t, ctx, "ci", "")
-	tk, secret, err := e.svc.IssueToken(ctx, a.ID, "test", 0)
+	tk, secret, err := e.svc.IssueToken(ctx, a.ID, "test", 0, warden.TokenRestrictions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestToken_SecondsToLiveSetsExpiry(t *testing.T) {
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
 	a := e.newSA(t, ctx, "tok", "")
-	_, _, err := e.svc.IssueToken(ctx, a.ID, "neg", -10)
+	_, _, err := e.svc.IssueToken(ctx, a.ID, "neg", -10, warden.TokenRestrictions{})
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
 	never, s0 := e.token(t, ctx, a.ID, "never", 0)
 	ten, s10 := e.token(t, ctx, a.ID, "ten", 10)
@@ -101,7 +101,7 @@ func TestToken_IssueForMissingAccountFails(t *testing.T) {
 	e := newSAEnv(t, nil)
 	ctx := e.asAdmin(t)
 	for _, id := range []int64{9999, e.admin.ID, 0, -1} {
-		_, _, err := e.svc.IssueToken(ctx, id, "x", 0)
+		_, _, err := e.svc.IssueToken(ctx, id, "x", 0, warden.TokenRestrictions{})
 		saWantNotFound(t, err)
 	}
 	// Nor at the store: the row needs an existing account.
@@ -195,7 +195,7 @@ func TestToken_DayLimitRefusesLongerAndNeverExpiring(t *testing.T) {
 	// Warden's service refuses it (unlike Grafana, which allows it: README, "Limits on token
 	// lifetimes"), like any expiry past the limit's day.
 	for _, ttl := range []int64{0, 5 * 24 * 3600} {
-		_, _, err := e.svc.IssueToken(ctx, a.ID, fmt.Sprintf("ttl-%d", ttl), ttl)
+		_, _, err := e.svc.IssueToken(ctx, a.ID, fmt.Sprintf("ttl-%d", ttl), ttl, warden.TokenRestrictions{})
 		if err != warden.ErrTokenExpiryLimit {
 			t.Fatalf("IssueToken(ttl %d) = %v, want ErrTokenExpiryLimit", ttl, err)
 		}
@@ -203,10 +203,10 @@ func TestToken_DayLimitRefusesLongerAndNeverExpiring(t *testing.T) {
 	// The limit compares UTC days: the end of the fourth day is still inside.
 	e.token(t, ctx, a.ID, "four days", 4*24*3600)
 	e.token(t, ctx, a.ID, "end of day four", 4*24*3600+11*3600+59*60)
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "day five", 4*24*3600+12*3600)
+	_, _, err = e.svc.IssueToken(ctx, a.ID, "day five", 4*24*3600+12*3600, warden.TokenRestrictions{})
 	if err != warden.ErrTokenExpiryLimit {
 		t.Fatalf("IssueToken(day five) = %v, want ErrTokenExpiryLimit", err)
 	}
-	_, _, err = e.svc.IssueToken(ctx, a.ID, "negative", -1)
+	_, _, err = e.svc.IssueToken(ctx, a.ID, "negative", -1, warden.TokenRestrictions{})
 	saWantErr(t, err, warden.EINVALID, "serviceaccounts.ErrInvalidInput", "invalid SecondsToLive value")
 }

@@ -155,6 +155,24 @@ type denialSeen struct {
 	suppressed int
 }
 
+// due reports whether a repeat of key at now is to be recorded (the first in denialWindow),
+// and how many repeats were not recorded since the last one that was.
+func (m *denialMemory) due(key string, now time.Time) (suppressed int, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil || len(m.last) >= maxDenialKeys {
+		m.last = map[string]denialSeen{}
+	}
+	seen, found := m.last[key]
+	if found && now.Sub(seen.at) < denialWindow {
+		seen.suppressed++
+		m.last[key] = seen
+		return 0, false
+	}
+	m.last[key] = denialSeen{at: now}
+	return seen.suppressed, true
+}
+
 // RecordDenied records that the caller in ctx was refused d. Anonymous callers are not
 // recorded: anyone can send those, and the access log has them. It reports whether a row was
 // written (false: a repeat within the minute, counted in the next row).
@@ -163,25 +181,13 @@ func (s *Service) RecordDenied(ctx context.Context, d Denial) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	now := s.now()
-	key := string(p.Kind) + ":" + itoa(p.UserID) + " " + d.Route
-	m := &s.denials
-	m.mu.Lock()
-	if m.last == nil || len(m.last) >= maxDenialKeys {
-		m.last = map[string]denialSeen{}
-	}
-	seen, ok := m.last[key]
-	if ok && now.Sub(seen.at) < denialWindow {
-		seen.suppressed++
-		m.last[key] = seen
-		m.mu.Unlock()
+	suppressed, due := s.denials.due(string(p.Kind)+":"+itoa(p.UserID)+" "+d.Route, s.now())
+	if !due {
 		return false, nil
 	}
-	m.last[key] = denialSeen{at: now}
-	m.mu.Unlock()
 	detail := d.Detail
-	if seen.suppressed > 0 {
-		detail += fmt.Sprintf(" (and %d more of this route, not recorded, in the minute before)", seen.suppressed)
+	if suppressed > 0 {
+		detail += fmt.Sprintf(" (and %d more of this route, not recorded, in the minute before)", suppressed)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		return s.audit(ctx, tx, "access.denied", "route", d.TargetID, OutcomeDenied, strings.TrimSpace(detail))

@@ -121,7 +121,7 @@ func TestAudit_EveryStateChangeIsRecorded(t *testing.T) {
 	must("SetServiceAccountUserPermission", err)
 	_, err = e.svc.SetServiceAccountTeamPermission(actx, sa.ID, team.ID, warden.LevelEdit)
 	must("SetServiceAccountTeamPermission", err)
-	tok, secret, err := e.svc.IssueToken(actx, sa.ID, "deploy", 0)
+	tok, secret, err := e.svc.IssueToken(actx, sa.ID, "deploy", 0, warden.TokenRestrictions{})
 	must("IssueToken", err)
 
 	// The service account acts with its token: the rows name it and the token.
@@ -131,7 +131,7 @@ func TestAudit_EveryStateChangeIsRecorded(t *testing.T) {
 	sa2, err := e.svc.CreateServiceAccount(sactx, "made-by-token", ptr(warden.RoleViewer), false)
 	must("CreateServiceAccount by token", err)
 
-	tok2, _, err := e.svc.IssueToken(actx, sa.ID, "second", 0)
+	tok2, _, err := e.svc.IssueToken(actx, sa.ID, "second", 0, warden.TokenRestrictions{})
 	must("IssueToken 2", err)
 	must("RevokeToken", e.svc.RevokeToken(actx, tok2.ID))
 	must("DeleteToken", e.svc.DeleteToken(actx, sa.ID, tok.ID))

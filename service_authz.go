@@ -16,6 +16,10 @@ type TokenInfo struct {
 	Role    OrgRole
 	TokenID int64
 	Expires time.Time // zero: never
+	// Scopes and AllowedCIDRs are the token's restrictions (nil: none); Role is already the
+	// effective role, capped by the token's.
+	Scopes       []string
+	AllowedCIDRs []string
 }
 
 // AdministeredOrgs returns the orgs whose tokens p may inspect: every org (all) for a server
@@ -51,8 +55,13 @@ func (s *Service) AdministeredOrgs(ctx context.Context, p *Principal) (all bool,
 // passes exactly the checks of the token API (malformed, unknown, expired, revoked, of a
 // disabled or deleted account) and that belongs to an org the caller administers, so an org
 // Admin learns nothing about other orgs' tokens; a token of another org is not even checked.
-// An active token's check counts as a use (lastUsedAt).
-func (s *Service) IntrospectToken(ctx context.Context, raw string) (*TokenInfo, error) {
+//
+// clientIP is the address the token's own client used, when the caller knows it: a token
+// used from outside its allowed ranges is then not active (and the refusal is counted and
+// audited as one of the token API). With clientIP "", the ranges are not checked — the caller
+// is not the token's client — and TokenInfo carries them for the caller to apply. An active
+// token's check counts as a use (lastUsedAt; the address only when clientIP is given).
+func (s *Service) IntrospectToken(ctx context.Context, raw, clientIP string) (*TokenInfo, error) {
 	all, orgs, err := s.AdministeredOrgs(ctx, PrincipalFromContext(ctx))
 	if err != nil {
 		return nil, err
@@ -79,12 +88,17 @@ func (s *Service) IntrospectToken(ctx context.Context, raw string) (*TokenInfo, 
 	case !all && !slices.Contains(orgs, e.orgID):
 		return nil, nil
 	}
-	p, err := s.answer(e, now, e.orgID, "") // the caller is not the token's client: no address
-	if err != nil {
+	if s.usable(e, now, e.orgID) != nil {
 		return nil, nil // expired, revoked, disabled: not active
 	}
+	if clientIP != "" && !e.restrict.AllowsAddress(clientIP) {
+		_ = s.refuseAddress(ctx, e, clientIP, now)
+		return nil, nil
+	}
+	s.recordUse(e, now, clientIP)
+	p := e.identity
 	return &TokenInfo{Login: p.Login, UserID: p.UserID, OrgID: p.OrgID, Role: p.OrgRole, TokenID: p.TokenID,
-		Expires: e.expires}, nil
+		Expires: e.expires, Scopes: e.restrict.Scopes, AllowedCIDRs: e.restrict.CIDRStrings()}, nil
 }
 
 // errIntrospectLimited answers a caller whose introspections found too many unknown tokens.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,7 +24,9 @@ var (
 // is a 401 with Grafana's message, and none of them records a use — except that a token this
 // instance does not hold, from a client past its budget of failed lookups, is not looked up
 // and so cannot be known bad: ETOOMANY (429), never "Invalid API key", which a client or an
-// operator would read as a revoked token.
+// operator would read as a revoked token; and a token used from outside its allowed address
+// ranges, which is EFORBIDDEN (403). The client address is the one in ctx
+// (NewContextWithClientIP).
 //
 // A cache hit allocates nothing: the returned principal is shared and must not be modified.
 func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOrg int64) (*Principal, error) {
@@ -32,14 +35,24 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw string, requestedOr
 	}
 	secret, ok := ParseSecret(raw)
 	if !ok {
+		s.refusals.count(ErrInvalidAPIKey)
 		return nil, ErrInvalidAPIKey
 	}
 	now := s.Now()
 	e, err := s.findToken(ctx, secret, now)
 	if err != nil {
+		s.refusals.count(err)
 		return nil, err
 	}
-	return s.answer(e, now, requestedOrg, ClientIPFromContext(ctx))
+	ip := ClientIPFromContext(ctx)
+	if err := s.usable(e, now, requestedOrg); err != nil {
+		return nil, err
+	}
+	if !e.restrict.AllowsAddress(ip) {
+		return nil, s.refuseAddress(ctx, e, ip, now)
+	}
+	s.recordUse(e, now, ip)
+	return e.identity, nil
 }
 
 // errLookupBudget is findToken's answer to a client past its budget of failed lookups, for a
@@ -86,20 +99,60 @@ func (s *Service) findToken(ctx context.Context, secret Secret, now time.Time) (
 	return v.(*tokenEntry), nil
 }
 
-// answer decides a request from what is known about its token, in the order Grafana checks,
-// and records the use from client address ip.
-func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64, ip string) (*Principal, error) {
+// usable decides whether a known token may be used now for requestedOrg, in the order Grafana
+// checks, and counts a refusal by its reason.
+func (s *Service) usable(e *tokenEntry, now time.Time, requestedOrg int64) error {
+	var err error
 	switch {
 	case !e.expires.IsZero() && !e.expires.After(now):
-		return nil, errExpiredAPIKey
+		err = errExpiredAPIKey
 	case e.revoked:
-		return nil, errRevokedAPIKey
+		err = errRevokedAPIKey
 	case requestedOrg > 0 && requestedOrg != e.orgID:
-		return nil, errAPIKeyOrg
+		err = errAPIKeyOrg
 	case e.refusal != nil:
-		return nil, e.refusal
+		err = e.refusal
+	default:
+		return nil
 	}
-	// A use is recorded once a minute, and at once from a new address.
+	s.refusals.count(err)
+	return err
+}
+
+// errAddressNotAllowed is the 403 of a token used from outside its allowed address ranges.
+func errAddressNotAllowed(ip string) error {
+	if ip == "" {
+		ip = "(unknown)"
+	}
+	return ErrorID(EFORBIDDEN, "api-key.address-not-allowed",
+		"This token may not be used from address "+ip+": it is outside the token's allowed address ranges")
+}
+
+// refuseAddress counts and audits a use of e from ip, an address outside its ranges, and
+// returns the refusal. The audit row names the token, its account and the address; repeats for
+// one token within a minute are counted in the next row instead of each writing one, so a
+// leaked token hammered from elsewhere cannot fill the audit log.
+func (s *Service) refuseAddress(ctx context.Context, e *tokenEntry, ip string, now time.Time) error {
+	s.refusals.address.Add(1)
+	if suppressed, due := s.addressRefusals.due(itoa(e.tokenID), now); due {
+		detail := "reason=address address=" + ip
+		if suppressed > 0 {
+			detail += fmt.Sprintf(" (and %d more refusals of this token, not recorded, in the minute before)", suppressed)
+		}
+		actx := NewContextWithPrincipal(context.WithoutCancel(ctx), e.identity)
+		err := s.store.Update(actx, func(tx Tx) error {
+			return s.audit(actx, tx, "token.use_refused", "token", itoa(e.tokenID), OutcomeDenied, detail)
+		})
+		if err != nil {
+			// The refusal stands; the row is lost, and the log says so once, here.
+			s.logger.Error("audit a token used from an address outside its ranges", "token_id", e.tokenID, "err", err)
+		}
+	}
+	return errAddressNotAllowed(ip)
+}
+
+// recordUse records a use of e at now from ip: once a minute, and at once from a new address.
+func (s *Service) recordUse(e *tokenEntry, now time.Time, ip string) {
 	last := e.lastUsed.Load()
 	due := now.Unix()-last >= int64(lastUsedResolution/time.Second)
 	addr := addressHash(ip)
@@ -112,7 +165,42 @@ func (s *Service) answer(e *tokenEntry, now time.Time, requestedOrg int64, ip st
 			s.lastUsed.record(e.tokenID, TokenUse{At: now.UTC(), IP: ip}, moved)
 		}
 	}
-	return e.identity, nil
+}
+
+// tokenRefusals counts refused token checks by reason, for metrics.
+type tokenRefusals struct {
+	invalid, expired, revoked, org, disabled, address atomic.Uint64
+}
+
+func (r *tokenRefusals) count(err error) {
+	switch err {
+	case ErrInvalidAPIKey:
+		r.invalid.Add(1)
+	case errExpiredAPIKey:
+		r.expired.Add(1)
+	case errRevokedAPIKey:
+		r.revoked.Add(1)
+	case errAPIKeyOrg:
+		r.org.Add(1)
+	case errDisabled:
+		r.disabled.Add(1)
+	}
+}
+
+// TokenRefusal is the number of token checks refused for one reason.
+type TokenRefusal struct {
+	Reason string // invalid, expired, revoked, org_mismatch, disabled_account, address
+	Count  uint64
+}
+
+// TokenRefusals reports the refused token checks by reason, every reason listed. Refusals of
+// the lookup budget are in CacheStats.
+func (s *Service) TokenRefusals() []TokenRefusal {
+	r := &s.refusals
+	return []TokenRefusal{
+		{"invalid", r.invalid.Load()}, {"expired", r.expired.Load()}, {"revoked", r.revoked.Load()},
+		{"org_mismatch", r.org.Load()}, {"disabled_account", r.disabled.Load()}, {"address", r.address.Load()},
+	}
 }
 
 // lookupToken reads a token's identity from the database and caches what it found.
@@ -161,7 +249,14 @@ func (s *Service) remember(key tokenKey, e *tokenEntry, tokenGen uint64) {
 // permissions are exactly its account's role's, shared by every token of that role.
 func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
 	tk, u := id.Token, id.Account
-	e := &tokenEntry{tokenID: tk.ID, orgID: tk.OrgID, expires: s.EffectiveExpiry(tk), revoked: tk.IsRevoked}
+	e := &tokenEntry{tokenID: tk.ID, orgID: tk.OrgID, expires: s.EffectiveExpiry(tk), revoked: tk.IsRevoked,
+		restrict: tk.Restrictions}
+	// The token acts with the lower of its cap and its account's current role; the cache
+	// entry goes with any change of either.
+	role := id.Role
+	if limit := tk.Restrictions.Role; limit != "" && !limit.Includes(role) {
+		role = limit
+	}
 	switch {
 	case !u.IsServiceAccount:
 		e.refusal = ErrInvalidAPIKey
@@ -170,8 +265,8 @@ func (s *Service) tokenEntry(id *TokenIdentity) *tokenEntry {
 	}
 	e.identity = &Principal{
 		Kind: KindServiceAccount, UserID: u.ID, UID: u.UID, Login: u.Login, Email: u.Email, Name: u.Name,
-		OrgID: tk.OrgID, OrgRole: id.Role, CurrentOrgID: tk.OrgID, AuthMethod: "token", TokenID: tk.ID,
-		Permissions: s.rolePermissions(id.Role),
+		OrgID: tk.OrgID, OrgRole: role, CurrentOrgID: tk.OrgID, AuthMethod: "token", TokenID: tk.ID,
+		Permissions: s.rolePermissions(role), Scopes: tk.Restrictions.Scopes,
 	}
 	if !tk.LastUsedAt.IsZero() {
 		e.lastUsed.Store(tk.LastUsedAt.Unix())

@@ -134,7 +134,7 @@ func (s *Service) RotateToken(ctx context.Context, saID, tokenID int64, r Rotati
 			return err
 		}
 		tk = &Token{OrgID: p.OrgID, ServiceAccountID: saID, Name: name, Hash: secret.Hash(), Created: now, Updated: now,
-			Expires: expires, CreatedBy: creator(ctx), Replaces: old.ID}
+			Expires: expires, CreatedBy: creator(ctx), Replaces: old.ID, Restrictions: old.Restrictions}
 		if err := tx.CreateToken(ctx, tk); err != nil {
 			return err
 		}
