@@ -38,13 +38,15 @@ func Load(path string) (*Rules, error) {
 }
 
 // Parse parses a rules file strictly. The file is one YAML document, a mapping with the single
-// key "rules" holding a list (possibly empty) of rules. Each rule is a mapping of exactly the
-// keys host, path, methods, role, org and service_accounts; path and role are required. The
-// file is invalid when it has an unknown or duplicate key, a key without a value, a value of
-// the wrong type, more than one document, an unknown role (roles are spelled None, Viewer,
-// Editor or Admin), a path that is not absolute and clean, a host with a port or a wildcard,
-// an empty or lower-case method (methods are case-sensitive: write GET), an empty list, or an
-// org that is not a positive integer.
+// key "rules" holding a list (possibly empty) of rules. Each rule is a mapping of the keys host,
+// path, methods, role, org, service_accounts and scopes; path and role are required, the others
+// optional. The file is invalid when it has an unknown or duplicate key, a key without a value,
+// a value of the wrong type, more than one document, an unknown role (roles are spelled None,
+// Viewer, Editor or Admin), a path that is not absolute and clean, a host with a port or a
+// wildcard, an empty or lower-case method (methods are case-sensitive: write GET), an empty
+// list, an entry listed twice, an org that is not a positive integer, or a scope not spelled as
+// warden.CheckScope requires (1 to 128 characters of a-z, 0-9 and . _ : / -, starting with a
+// letter or a digit).
 func Parse(data []byte) (*Rules, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("the file is larger than %d bytes", MaxFileSize)
@@ -133,7 +135,7 @@ func eachKey(m *yaml.Node, fn func(key string, k, v *yaml.Node) error) error {
 func parseRule(n *yaml.Node) (Rule, error) {
 	r := Rule{Line: n.Line}
 	if n.Kind != yaml.MappingNode {
-		return r, errors.New("a rule must be a mapping of host, path, methods, role, org and service_accounts")
+		return r, errors.New("a rule must be a mapping of host, path, methods, role, org, service_accounts and scopes")
 	}
 	var hasPath, hasRole bool
 	err := eachKey(n, func(key string, k, v *yaml.Node) error {
@@ -153,8 +155,10 @@ func parseRule(n *yaml.Node) (Rule, error) {
 			r.Org, err = parseOrg(v)
 		case "service_accounts":
 			r.ServiceAccounts, err = stringList(v, "service_accounts", checkLogin)
+		case "scopes":
+			r.Scopes, err = stringList(v, "scopes", warden.CheckScope)
 		default:
-			return fmt.Errorf("line %d: unknown key %q (rules have host, path, methods, role, org and service_accounts)", k.Line, key)
+			return fmt.Errorf("line %d: unknown key %q (rules have host, path, methods, role, org, service_accounts and scopes)", k.Line, key)
 		}
 		if err != nil {
 			return fmt.Errorf("line %d: %s: %w", v.Line, key, err)

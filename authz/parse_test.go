@@ -48,6 +48,7 @@ func TestParse_Valid(t *testing.T) {
 		"bare ipv6 host":   "rules: [{host: '::1', path: /, role: Viewer}]\n",
 		"method with dash": "rules: [{path: /, role: Viewer, methods: [M-SEARCH, PROPFIND]}]\n",
 		"alias":            "rules:\n  - &base {path: /a, role: Viewer}\n  - *base\n",
+		"scopes":           "rules: [{path: /, role: Viewer, scopes: [orders:write, a, 0.b_c/d-e]}]\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Parse([]byte(src)); err != nil {
@@ -117,6 +118,19 @@ func TestParse_Invalid(t *testing.T) {
 		{"path segment ending in a space", "rules: [{path: '/a /b', role: Viewer}]\n", "not allowed"},
 		{"empty service_accounts", "rules: [{path: /, role: Viewer, service_accounts: []}]\n", "is empty"},
 		{"blank login", "rules: [{path: /, role: Viewer, service_accounts: [' ']}]\n", "not a login"},
+		{"empty scopes", "rules: [{path: /, role: Viewer, scopes: []}]\n", "scopes: is empty"},
+		{"null scopes", "rules:\n  - path: /\n    role: Viewer\n    scopes:\n", "no value"},
+		{"scopes scalar", "rules: [{path: /, role: Viewer, scopes: orders:write}]\n", "scopes: must be a list"},
+		{"upper-case scope", "rules: [{path: /, role: Viewer, scopes: [Orders:write]}]\n", `"Orders:write" is not a scope`},
+		{"scope with a space", "rules: [{path: /, role: Viewer, scopes: ['orders write']}]\n", `"orders write" is not a scope`},
+		{"scope starting with a colon", "rules: [{path: /, role: Viewer, scopes: [':orders']}]\n", `":orders" is not a scope`},
+		{"empty scope", "rules: [{path: /, role: Viewer, scopes: ['']}]\n", "is not a scope"},
+		{"long scope", "rules: [{path: /, role: Viewer, scopes: [" + strings.Repeat("a", 129) + "]}]\n", "1 to 128 characters"},
+		{"duplicate scope", "rules: [{path: /, role: Viewer, scopes: [orders:write, orders:read, orders:write]}]\n", `"orders:write" is listed twice`},
+		{"numeric scope", "rules: [{path: /, role: Viewer, scopes: [orders:write, 42]}]\n", "scopes: line 1: entries must be strings"},
+		{"null scope", "rules: [{path: /, role: Viewer, scopes: [~]}]\n", "entries must be strings"},
+		{"scope mapping", "rules: [{path: /, role: Viewer, scopes: [{a: b}]}]\n", "entries must be strings"},
+		{"unknown key lists scopes", "rules: [{path: /, role: Viewer, scope: [a]}]\n", `unknown key "scope" (rules have host, path, methods, role, org, service_accounts and scopes)`},
 		{"second rule reported", "rules:\n  - {path: /, role: Viewer}\n  - {path: x, role: Viewer}\n", "rule 1 (line 3)"},
 	}
 	for _, tt := range tests {
@@ -129,6 +143,28 @@ func TestParse_Invalid(t *testing.T) {
 				t.Fatalf("Parse(%q) error = %q, want it to contain %q", tt.src, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParse_Scopes(t *testing.T) {
+	rs := mustParse(t, "rules:\n  - path: /orders/\n    role: Viewer\n    scopes: [orders:write, 'orders:read']\n  - {path: /, role: Admin}\n")
+	want := []Rule{
+		{Path: "/orders/", Role: warden.RoleViewer, Scopes: []string{"orders:write", "orders:read"}, Line: 2},
+		{Path: "/", Role: warden.RoleAdmin, Line: 5},
+	}
+	if !reflect.DeepEqual(rs.list, want) {
+		t.Fatalf("rules = %+v\nwant    %+v", rs.list, want)
+	}
+	if got := rs.Rule(0).String(); got != "path: /orders/, role: Viewer, scopes: [orders:write, orders:read]" {
+		t.Fatalf("String = %q", got)
+	}
+	if got := rs.Rule(1).String(); strings.Contains(got, "scopes") {
+		t.Fatalf("String of a rule without scopes = %q", got)
+	}
+	// The longest scope allowed.
+	long := strings.Repeat("a", warden.MaxTokenScopeLen)
+	if rs := mustParse(t, "rules: [{path: /, role: Viewer, scopes: ["+long+"]}]\n"); !reflect.DeepEqual(rs.Rule(0).Scopes, []string{long}) {
+		t.Fatalf("scopes = %q", rs.Rule(0).Scopes)
 	}
 }
 

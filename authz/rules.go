@@ -4,8 +4,9 @@
 //
 // A rule is selected by the request: its host, path, methods and org (when given) must all
 // match. The first selected rule decides: it allows the request when the token's role is at
-// least the rule's role and, if the rule names service accounts, the token's login is one of
-// them; otherwise it denies. A request no rule selects is denied. See docs/authz.md.
+// least the rule's role, if the rule names service accounts, the token's login is one of them,
+// and, if the rule lists scopes, the token holds every one of them; otherwise it denies. A
+// request no rule selects is denied. See docs/authz.md.
 package authz
 
 import (
@@ -31,6 +32,8 @@ type Rule struct {
 	Org int64
 	// ServiceAccounts, when not nil, are the only logins the rule allows.
 	ServiceAccounts []string
+	// Scopes, when not nil, are the scopes a token must all hold (more do no harm).
+	Scopes []string
 	// Line is the line of the rule in its file, for messages.
 	Line int
 }
@@ -51,6 +54,9 @@ func (r *Rule) String() string {
 	}
 	if r.ServiceAccounts != nil {
 		b.WriteString(", service_accounts: [" + strings.Join(r.ServiceAccounts, ", ") + "]")
+	}
+	if r.Scopes != nil {
+		b.WriteString(", scopes: [" + strings.Join(r.Scopes, ", ") + "]")
 	}
 	return b.String()
 }
@@ -87,6 +93,8 @@ type Request struct {
 	OrgID int64
 	Role  warden.OrgRole
 	Login string
+	// Scopes are the token's scopes (read-only: a cached token's own slice).
+	Scopes []string
 }
 
 // Match returns the first rule that selects req (host, path, methods and org), or ok false
@@ -119,9 +127,10 @@ func (r *Rule) selects(req *Request) bool {
 		(r.Org == 0 || r.Org == req.OrgID)
 }
 
-// allows reports whether the token meets the rule's requirements (role, service accounts).
+// allows reports whether the token meets the rule's requirements (role, service accounts,
+// scopes).
 func (r *Rule) allows(req *Request) bool {
-	return req.Role.Includes(r.Role) && r.accountAllowed(req.Login)
+	return req.Role.Includes(r.Role) && r.accountAllowed(req.Login) && r.scopesHeld(req.Scopes)
 }
 
 func (r *Rule) hostMatches(host string) bool {
@@ -146,6 +155,38 @@ func (r *Rule) accountAllowed(login string) bool {
 	}
 	for _, l := range r.ServiceAccounts {
 		if strings.EqualFold(l, login) {
+			return true
+		}
+	}
+	return false
+}
+
+// scopesHeld reports whether the token's scopes include every scope of the rule. It does not
+// allocate: both lists are short, a linear scan is enough.
+func (r *Rule) scopesHeld(have []string) bool {
+	for _, w := range r.Scopes {
+		if !hasScope(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// missingScopes returns the rule's scopes the token lacks, in the rule's order.
+func (r *Rule) missingScopes(have []string) []string {
+	var missing []string
+	for _, w := range r.Scopes {
+		if !hasScope(have, w) {
+			missing = append(missing, w)
+		}
+	}
+	return missing
+}
+
+// hasScope reports whether scope is one of have; scopes are compared exactly.
+func hasScope(have []string, scope string) bool {
+	for _, s := range have {
+		if s == scope {
 			return true
 		}
 	}
@@ -218,6 +259,9 @@ func (rs *Rules) Explain(req *Request) Explanation {
 		if !r.accountAllowed(req.Login) {
 			denied = append(denied, fmt.Sprintf("login %q is not one of [%s]", req.Login, strings.Join(r.ServiceAccounts, ", ")))
 		}
+		if missing := r.missingScopes(req.Scopes); len(missing) > 0 {
+			denied = append(denied, fmt.Sprintf("scopes [%s] missing (token has %s)", strings.Join(missing, ", "), DisplayScopes(req.Scopes)))
+		}
 		if len(denied) > 0 {
 			ex.Steps = append(ex.Steps, head+": matches; DENY: "+strings.Join(denied, "; "))
 			return ex
@@ -228,6 +272,15 @@ func (rs *Rules) Explain(req *Request) Explanation {
 	}
 	ex.Steps = append(ex.Steps, "no rule matches: DENY")
 	return ex
+}
+
+// DisplayScopes writes a token's scopes for people: "[orders:read, orders:write]", or "no
+// scopes".
+func DisplayScopes(scopes []string) string {
+	if len(scopes) == 0 {
+		return "no scopes"
+	}
+	return "[" + strings.Join(scopes, ", ") + "]"
 }
 
 func displayRole(r warden.OrgRole) string {

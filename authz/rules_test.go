@@ -163,6 +163,99 @@ func TestDecide_NoAllocations(t *testing.T) {
 	}
 }
 
+// scopeRules has a scoped rule before an unscoped one for the same path: a token without the
+// scopes is denied by the first, not let through by the second.
+const scopeRules = `rules:
+  - path: /orders/
+    methods: [POST]
+    role: Viewer
+    scopes: [orders:write, orders:audit]
+  - path: /orders/
+    role: Viewer
+`
+
+func TestDecide_Scopes(t *testing.T) {
+	rs := mustParse(t, scopeRules)
+	tests := []struct {
+		name    string
+		method  string
+		role    warden.OrgRole
+		scopes  []string
+		index   int
+		allowed bool
+	}{
+		{"all scopes", "POST", warden.RoleViewer, []string{"orders:write", "orders:audit"}, 0, true},
+		{"all scopes, other order", "POST", warden.RoleViewer, []string{"orders:audit", "orders:write"}, 0, true},
+		{"a superset", "POST", warden.RoleViewer, []string{"a", "orders:audit", "b", "orders:write", "c"}, 0, true},
+		{"one missing", "POST", warden.RoleViewer, []string{"orders:write"}, 0, false},
+		{"other one missing", "POST", warden.RoleViewer, []string{"orders:audit", "orders:read"}, 0, false},
+		{"no scopes", "POST", warden.RoleViewer, nil, 0, false},
+		{"empty scopes", "POST", warden.RoleViewer, []string{}, 0, false},
+		{"prefix is not the scope", "POST", warden.RoleViewer, []string{"orders:writer", "orders:audit"}, 0, false},
+		{"scopes are compared exactly", "POST", warden.RoleViewer, []string{"ORDERS:WRITE", "orders:audit"}, 0, false},
+		{"scopes do not replace the role", "POST", warden.RoleNone, []string{"orders:write", "orders:audit"}, 0, false},
+		{"unscoped rule needs no scopes", "GET", warden.RoleViewer, nil, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := Request{Method: tt.method, Path: "/orders/1", OrgID: 1, Role: tt.role, Login: "sa-1-bot", Scopes: tt.scopes}
+			index, allowed := rs.Decide(&req)
+			if index != tt.index || allowed != tt.allowed {
+				t.Fatalf("Decide(%+v) = %d, %v; want %d, %v", req, index, allowed, tt.index, tt.allowed)
+			}
+			if ex := rs.Explain(&req); ex.Index != tt.index || ex.Allowed != tt.allowed {
+				t.Fatalf("Explain disagrees with Decide: %+v", ex)
+			}
+		})
+	}
+}
+
+func TestExplain_Scopes(t *testing.T) {
+	rs := mustParse(t, scopeRules)
+	tests := []struct {
+		scopes []string
+		want   string
+	}{
+		{[]string{"orders:read"}, "rule 0 (line 2: path: /orders/, methods: [POST], role: Viewer, scopes: [orders:write, orders:audit]): " +
+			"matches; DENY: scopes [orders:write, orders:audit] missing (token has [orders:read])"},
+		{[]string{"orders:audit", "orders:read"}, "matches; DENY: scopes [orders:write] missing (token has [orders:audit, orders:read])"},
+		{nil, "matches; DENY: scopes [orders:write, orders:audit] missing (token has no scopes)"},
+		{[]string{"orders:write", "orders:audit"}, "matches; ALLOW"},
+	}
+	for _, tt := range tests {
+		req := &Request{Method: "POST", Path: "/orders/1", OrgID: 1, Role: warden.RoleViewer, Scopes: tt.scopes}
+		ex := rs.Explain(req)
+		if len(ex.Steps) != 1 || !strings.Contains(ex.Steps[0], tt.want) {
+			t.Errorf("scopes %q: steps = %q, want one containing %q", tt.scopes, ex.Steps, tt.want)
+		}
+	}
+	// Every failed requirement is named, the role and the scopes alike.
+	req := &Request{Method: "POST", Path: "/orders/1", OrgID: 1, Role: warden.RoleNone, Scopes: []string{"orders:write"}}
+	ex := rs.Explain(req)
+	if want := "DENY: role None is below Viewer; scopes [orders:audit] missing (token has [orders:write])"; len(ex.Steps) != 1 || !strings.Contains(ex.Steps[0], want) {
+		t.Fatalf("steps = %q, want %q", ex.Steps, want)
+	}
+}
+
+func TestDecide_ScopesNoAllocations(t *testing.T) {
+	rs := mustParse(t, scopeRules)
+	allowed := Request{Method: "POST", Path: "/orders/1", OrgID: 1, Role: warden.RoleViewer,
+		Scopes: []string{"orders:read", "orders:audit", "orders:write"}}
+	denied := allowed
+	denied.Scopes = []string{"orders:read", "orders:write"}
+	n := testing.AllocsPerRun(100, func() {
+		if i, ok := rs.Decide(&allowed); i != 0 || !ok {
+			t.Fatal("denied")
+		}
+		if i, ok := rs.Decide(&denied); i != 0 || ok {
+			t.Fatal("allowed")
+		}
+	})
+	if n != 0 {
+		t.Fatalf("Decide with a scoped rule allocates %v times, want 0", n)
+	}
+}
+
 func TestExplain(t *testing.T) {
 	rs := mustParse(t, matchRules)
 	req := &Request{Method: "GET", Host: "api.example.com", Path: "/orders/admin/x", OrgID: 1, Role: warden.RoleViewer}

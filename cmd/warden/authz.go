@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/authz"
@@ -66,10 +69,10 @@ func (a *authzRules) run(ctx context.Context) {
 }
 
 // authzSynopsis is the usage line of `warden authz check`.
-const authzSynopsis = `warden authz check --rules FILE --path URI [--method GET] [--host HOST] [--role Viewer] [--org 1] [--login LOGIN]`
+const authzSynopsis = `warden authz check --rules FILE --path URI [--method GET] [--host HOST] [--role Viewer] [--org 1] [--login LOGIN] [--scopes "SCOPE …"]`
 
 // authzCheckFlags defines the flags of `warden authz check` on fs.
-func authzCheckFlags(fs *flag.FlagSet) (rulesFile, method, path, host, role *string, org *int64, login *string) {
+func authzCheckFlags(fs *flag.FlagSet) (rulesFile, method, path, host, role *string, org *int64, login, scopes *string) {
 	rulesFile = fs.String("rules", "", "the rules `FILE` (YAML)")
 	method = fs.String("method", "GET", "the original request's `METHOD`")
 	path = fs.String("path", "", "the original request's path, a `URI` (its query string is ignored)")
@@ -77,6 +80,7 @@ func authzCheckFlags(fs *flag.FlagSet) (rulesFile, method, path, host, role *str
 	role = fs.String("role", "Viewer", "the token's org `ROLE`: None, Viewer, Editor or Admin")
 	org = fs.Int64("org", 1, "the token's org `ID`")
 	login = fs.String("login", "", "the token's service-account `LOGIN`")
+	scopes = fs.String("scopes", "", "the token's `SCOPES`, separated by spaces and/or commas (e.g. \"orders:read orders:write\")")
 	return
 }
 
@@ -92,7 +96,7 @@ func runAuthz(args []string, stdout, stderr io.Writer) error {
 	}
 	c := findCommand("authz check")
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	rulesFile, method, path, host, role, org, login := authzCheckFlags(fs)
+	rulesFile, method, path, host, role, org, login, scopeList := authzCheckFlags(fs)
 	if err := parseFlags(fs, c, args[1:], stdout, stderr); err != nil {
 		return err
 	}
@@ -108,6 +112,10 @@ func runAuthz(args []string, stdout, stderr io.Writer) error {
 	if !ok || *role == "" {
 		return &usageError{fmt.Sprintf("authz check: unknown role %q (None, Viewer, Editor or Admin)", *role)}
 	}
+	scopes, err := parseScopeList(*scopeList)
+	if err != nil {
+		return &usageError{"authz check: --scopes: " + err.Error()}
+	}
 	rules, err := authz.Load(*rulesFile)
 	if err != nil {
 		return &usageError{"invalid rules file: " + err.Error()}
@@ -118,9 +126,13 @@ func runAuthz(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "DENY (403): the %s\n", err)
 		return errDenied
 	}
-	req := &authz.Request{Method: *method, Host: *host, Path: clean, OrgID: *org, Role: r, Login: *login}
-	fmt.Fprintf(stdout, "request: %s %s, host %q; token: role %s, org %d, login %q\n",
-		req.Method, req.Path, req.Host, req.Role, req.OrgID, req.Login)
+	req := &authz.Request{Method: *method, Host: *host, Path: clean, OrgID: *org, Role: r, Login: *login, Scopes: scopes}
+	scopesText := "no scopes"
+	if len(req.Scopes) > 0 {
+		scopesText = "scopes " + authz.DisplayScopes(req.Scopes)
+	}
+	fmt.Fprintf(stdout, "request: %s %s, host %q; token: role %s, org %d, login %q, %s\n",
+		req.Method, req.Path, req.Host, req.Role, req.OrgID, req.Login, scopesText)
 	ex := rules.Explain(req)
 	for _, s := range ex.Steps {
 		fmt.Fprintln(stdout, "  "+s)
@@ -135,6 +147,21 @@ func runAuthz(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "ALLOW (200) by rule %d\n", ex.Index)
 	return nil
+}
+
+// parseScopeList reads the scopes of --scopes: separated by spaces and/or commas, each spelled
+// as warden.CheckScope requires; one listed twice counts once.
+func parseScopeList(s string) ([]string, error) {
+	var out []string
+	for _, sc := range strings.FieldsFunc(s, func(c rune) bool { return c == ',' || unicode.IsSpace(c) }) {
+		if err := warden.CheckScope(sc); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
 }
 
 // errDenied makes `warden authz check` exit 1.

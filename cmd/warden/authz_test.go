@@ -95,6 +95,86 @@ func TestAuthz_CheckCommand(t *testing.T) {
 	cliWantExit(t, r, 2)
 }
 
+// cliScopeRules has a scoped rule before an unscoped one for the same path.
+const cliScopeRules = `rules:
+  - path: /orders/
+    methods: [POST]
+    role: Viewer
+    scopes: [orders:write, orders:audit]
+  - path: /orders/
+    role: Viewer
+`
+
+func TestAuthz_CheckCommandScopes(t *testing.T) {
+	t.Parallel()
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	writeRules(t, rules, cliScopeRules)
+
+	tests := []struct {
+		name string
+		args []string
+		code int      // 0: allowed
+		out  []string // in stdout (or, for exit code 2, in the error)
+	}{
+		{"allowed with the scopes", []string{"--method", "POST", "--scopes", "orders:write orders:audit"}, 0,
+			[]string{`token: role Viewer, org 1, login "", scopes [orders:write, orders:audit]`,
+				"rule 0 (line 2: path: /orders/, methods: [POST], role: Viewer, scopes: [orders:write, orders:audit]): matches; ALLOW",
+				"ALLOW (200) by rule 0"}},
+		{"commas", []string{"--method", "POST", "--scopes", "orders:audit,orders:write"}, 0,
+			[]string{"scopes [orders:audit, orders:write]", "ALLOW (200) by rule 0"}},
+		{"commas and spaces, a superset", []string{"--method", "POST", "--scopes", " orders:read, orders:audit ,, orders:write,"}, 0,
+			[]string{"scopes [orders:read, orders:audit, orders:write]", "ALLOW (200) by rule 0"}},
+		{"listed twice counts once", []string{"--method", "POST", "--scopes=orders:write orders:write,orders:audit"}, 0,
+			[]string{"scopes [orders:write, orders:audit]", "ALLOW (200) by rule 0"}},
+		{"one missing", []string{"--method", "POST", "--scopes", "orders:write,orders:read"}, 1,
+			[]string{"matches; DENY: scopes [orders:audit] missing (token has [orders:write, orders:read])", "DENY (403) by rule 0"}},
+		{"denied without scopes", []string{"--method", "POST"}, 1,
+			[]string{`token: role Viewer, org 1, login "", no scopes`, "matches; DENY: scopes [orders:write, orders:audit] missing (token has no scopes)", "DENY (403) by rule 0"}},
+		{"empty scopes", []string{"--method", "POST", "--scopes", " , "}, 1,
+			[]string{"(token has no scopes)", "DENY (403) by rule 0"}},
+		{"scopes and a low role", []string{"--method", "POST", "--role", "None", "--scopes", "orders:write"}, 1,
+			[]string{"DENY: role None is below Viewer; scopes [orders:audit] missing (token has [orders:write])"}},
+		{"unscoped rule", []string{"--method", "GET"}, 0, []string{"ALLOW (200) by rule 1"}},
+		{"bad scope", []string{"--method", "POST", "--scopes", "orders:write Orders:Audit"}, 2,
+			[]string{"authz check: --scopes:", `"Orders:Audit" is not a scope`}},
+		{"scope starting with a colon", []string{"--scopes", ":orders"}, 2, []string{`":orders" is not a scope`}},
+		{"scope with a semicolon", []string{"--scopes", "orders:write;orders:audit"}, 2, []string{`"orders:write;orders:audit" is not a scope`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"authz", "check", "--rules", rules, "--path", "/orders/1"}, tt.args...)
+			r := runCLI(t, nil, "", args...)
+			text := r.Stdout
+			if tt.code == 0 {
+				cliWantOK(t, r)
+			} else {
+				cliWantExit(t, r, tt.code)
+				if tt.code == 2 {
+					text = r.Err.Error()
+				}
+			}
+			for _, want := range tt.out {
+				if !strings.Contains(text, want) {
+					t.Errorf("output lacks %q:\n%s", want, text)
+				}
+			}
+		})
+	}
+
+	// The help lists the flag, and the synopsis too.
+	for _, args := range [][]string{{"help", "authz", "check"}, {"authz", "check", "-h"}} {
+		r := runCLI(t, nil, "", args...)
+		cliWantOK(t, r)
+		if !strings.Contains(r.Stdout, "-scopes SCOPES") || !strings.Contains(r.Stdout, `[--scopes "SCOPE …"]`) {
+			t.Errorf("%q: help lacks --scopes:\n%s", args, r.Stdout)
+		}
+	}
+	if r := runCLI(t, nil, "", "help"); !strings.Contains(r.Stdout, "[--login L] [--scopes S]") {
+		t.Errorf("usage lacks --scopes:\n%s", r.Stdout)
+	}
+}
+
 // forwardAs asks the server about an nginx-shape request.
 func forwardAs(t *testing.T, ts *testServer, token, method, uri string) *response {
 	t.Helper()

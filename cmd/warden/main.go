@@ -107,8 +107,8 @@ var commands = []*command{
 			"unless --create is given. Sample plaintext tokens go only to --tokens-out (mode 0600)."},
 	{"authz check", authzSynopsis,
 		"Decides a request against a rules file as /api/authz/forward would for a token with that\n" +
-			"role, org and login, and says why. Exit status 0: allowed; 1: denied; 2: bad usage or\n" +
-			"an invalid rules file."},
+			"role, org, login and scopes, and says why. Exit status 0: allowed; 1: denied; 2: bad\n" +
+			"usage or an invalid rules file."},
 	{"help", "warden help [COMMAND]", "Prints the usage of warden, or of COMMAND (e.g. `warden help admin backup`)."},
 	{"version", "warden --version", "Prints the version and the commit (`warden version` works too)."},
 }
@@ -128,7 +128,7 @@ const usage = `usage:
   warden admin reset-admin-password [--config FILE] --password-from-stdin
   warden admin backup [--config FILE] FILE
   warden admin seed [--config FILE] --accounts N --tokens M [--org ID] [--tokens-out FILE] [--create]
-  warden authz check --rules FILE --path URI [--method M] [--host H] [--role R] [--org N] [--login L]
+  warden authz check --rules FILE --path URI [--method M] [--host H] [--role R] [--org N] [--login L] [--scopes S]
   warden help [COMMAND]
   warden --version
 
