@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ const (
 	decisionBadRequest      = "bad_request"
 	decisionBadPath         = "bad_path"
 	decisionLimited         = "limited"
+	decisionAddress         = "address_not_allowed"
 	decisionError           = "error"
 )
 
@@ -239,6 +241,13 @@ func (f *forwardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeForward(w, http.StatusTooManyRequests, mustJSON(message{warden.ErrorMessage(err)}))
 			return
 		}
+		if warden.ErrorCode(err) == warden.EFORBIDDEN {
+			// A token used from outside its allowed address ranges.
+			fl.decision = decisionAddress
+			f.m.address.Inc()
+			writeForward(w, http.StatusForbidden, mustJSON(message{warden.ErrorMessage(err)}))
+			return
+		}
 		if warden.ErrorCode(err) != warden.EUNAUTHORIZED {
 			fl.decision = decisionError
 			f.m.errors.Inc()
@@ -255,7 +264,8 @@ func (f *forwardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ri != nil {
 		ri.callerID = id.caller
 	}
-	req := authz.Request{Method: o.method, Host: o.host, Path: path, OrgID: p.OrgID, Role: p.OrgRole, Login: p.Login}
+	req := authz.Request{Method: o.method, Host: o.host, Path: path, OrgID: p.OrgID, Role: p.OrgRole, Login: p.Login,
+		Scopes: p.Scopes}
 	index, allowed := f.rules.Rules().Decide(&req)
 	fl.rule = index
 	if !allowed {
@@ -276,6 +286,9 @@ func (f *forwardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h["X-Warden-Org-Id"] = id.org
 	h["X-Warden-Role"] = id.role
 	h["X-Warden-Token-Id"] = id.token
+	// Always sent, empty for a token without scopes: a proxy that copies the header replaces
+	// one a client sent, rather than passing the client's on.
+	h["X-Warden-Scopes"] = id.scopes
 	writeForward(w, http.StatusOK, forwardOKBody)
 }
 
@@ -409,9 +422,9 @@ func validMethod(m string) bool {
 // identity is the answer headers of one principal, built once: a cached token's principal is
 // shared and read-only, so its headers can be too.
 type identity struct {
-	p                           *warden.Principal
-	login, id, org, role, token []string
-	caller                      string
+	p                                   *warden.Principal
+	login, id, org, role, token, scopes []string
+	caller                              string
 }
 
 // identityHeaders is a small direct-mapped cache from a principal to its headers, so that an
@@ -433,6 +446,7 @@ func (c *identityHeaders) get(p *warden.Principal) *identity {
 		org:    []string{strconv.FormatInt(p.OrgID, 10)},
 		role:   []string{string(p.OrgRole)},
 		token:  []string{strconv.FormatInt(p.TokenID, 10)},
+		scopes: []string{strings.Join(p.Scopes, " ")},
 		caller: string(p.Kind) + ":" + strconv.FormatInt(p.UserID, 10),
 	}
 	slot.Store(e)
@@ -443,8 +457,8 @@ func (c *identityHeaders) get(p *warden.Principal) *identity {
 // can touch exists before it is counted (per-rule ones from the first use of the index), so
 // counting allocates nothing.
 type forwardMetrics struct {
-	vec                                                             *prometheus.CounterVec
-	denyNone, unauthenticated, badRequest, badPath, limited, errors prometheus.Counter
+	vec                                                                      *prometheus.CounterVec
+	denyNone, unauthenticated, badRequest, badPath, limited, address, errors prometheus.Counter
 
 	mu     sync.Mutex // serialises growing byRule
 	byRule atomic.Pointer[[]ruleCounters]
@@ -455,7 +469,7 @@ type ruleCounters struct{ allow, deny prometheus.Counter }
 func newForwardMetrics(reg *prometheus.Registry, rules *authz.Holder) *forwardMetrics {
 	vec := registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "warden_authz_forward_decisions_total",
-		Help: "Forward-auth decisions by decision (allow, deny, unauthenticated, bad_request, bad_path, limited, error) and deciding rule index (none: no rule).",
+		Help: "Forward-auth decisions by decision (allow, deny, unauthenticated, address_not_allowed, bad_request, bad_path, limited, error) and deciding rule index (none: no rule).",
 	}, []string{"decision", "rule"}))
 	registerOrReuse(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_authz_rules_loaded",
@@ -476,6 +490,7 @@ func newForwardMetrics(reg *prometheus.Registry, rules *authz.Holder) *forwardMe
 		badRequest:      vec.WithLabelValues(decisionBadRequest, "none"),
 		badPath:         vec.WithLabelValues(decisionBadPath, "none"),
 		limited:         vec.WithLabelValues(decisionLimited, "none"),
+		address:         vec.WithLabelValues(decisionAddress, "none"),
 		errors:          vec.WithLabelValues(decisionError, "none"),
 	}
 	if n := rules.Rules().Len(); n > 0 {
@@ -535,6 +550,11 @@ type introspection struct {
 	Role    string `json:"role,omitempty"`
 	TokenID int64  `json:"token_id,omitempty"`
 	Exp     int64  `json:"exp,omitempty"`
+	// Scope is RFC 7662's: the token's scopes, separated by spaces.
+	Scope string `json:"scope,omitempty"`
+	// AllowedCIDRs are the token's address ranges, for a caller that did not send client_ip
+	// and applies them itself.
+	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
 }
 
 // handleIntrospect answers POST /api/authz/introspect: the form field token, checked for a
@@ -553,7 +573,15 @@ func handleIntrospect(svc *warden.Service) handlerFunc {
 		if len(r.PostForm["token"]) != 1 || r.PostForm.Get("token") == "" {
 			return warden.Errorf(warden.EINVALID, "The form field token is required, once")
 		}
-		info, err := svc.IntrospectToken(r.Context(), r.PostForm.Get("token"))
+		clientIP := ""
+		if vs, ok := r.PostForm["client_ip"]; ok {
+			a, err := netip.ParseAddr(strings.TrimSpace(vs[0]))
+			if len(vs) != 1 || err != nil || a.Zone() != "" {
+				return warden.Errorf(warden.EINVALID, "The form field client_ip must be one IP address (the token's client's)")
+			}
+			clientIP = a.Unmap().String()
+		}
+		info, err := svc.IntrospectToken(r.Context(), r.PostForm.Get("token"), clientIP)
 		if err != nil {
 			return err
 		}
@@ -561,7 +589,8 @@ func handleIntrospect(svc *warden.Service) handlerFunc {
 		if info == nil {
 			return encode(w, http.StatusOK, introspection{})
 		}
-		resp := introspection{Active: true, Sub: info.Login, OrgID: info.OrgID, Role: string(info.Role), TokenID: info.TokenID}
+		resp := introspection{Active: true, Sub: info.Login, OrgID: info.OrgID, Role: string(info.Role), TokenID: info.TokenID,
+			Scope: strings.Join(info.Scopes, " "), AllowedCIDRs: info.AllowedCIDRs}
 		if !info.Expires.IsZero() {
 			resp.Exp = info.Expires.Unix()
 		}

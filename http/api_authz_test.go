@@ -95,7 +95,7 @@ func (e *authzEnv) saToken(t testing.TB, org int64, name string, role warden.Org
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, secret, err := e.svc.IssueToken(ctx, sa.ID, name+"-token", ttl)
+	tk, secret, err := e.svc.IssueToken(ctx, sa.ID, name+"-token", ttl, warden.TokenRestrictions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,10 @@
 package http
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -186,6 +189,10 @@ type tokenDTO struct {
 	LastUsedIP             *string          `json:"lastUsedIp"`
 	ReplacedBy             *int64           `json:"replacedBy"`
 	Replaces               *int64           `json:"replaces"`
+	// The token's restrictions, left out when it has none (as Grafana's tokens never do).
+	Role         string   `json:"role,omitempty"`
+	Scopes       []string `json:"scopes,omitempty"`
+	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
 }
 
 type tokenCreatorDTO struct {
@@ -205,7 +212,8 @@ func optional[T comparable](v T) *T {
 
 func newTokenDTO(svc *warden.Service, t *warden.Token, now time.Time) tokenDTO {
 	d := tokenDTO{ID: t.ID, Name: t.Name, Created: t.Created, IsRevoked: t.IsRevoked,
-		LastUsedIP: optional(t.LastUsedIP), ReplacedBy: optional(t.ReplacedBy), Replaces: optional(t.Replaces)}
+		LastUsedIP: optional(t.LastUsedIP), ReplacedBy: optional(t.ReplacedBy), Replaces: optional(t.Replaces),
+		Role: string(t.Restrictions.Role), Scopes: t.Restrictions.Scopes, AllowedCIDRs: t.Restrictions.CIDRStrings()}
 	if t.CreatedBy.Kind != "" {
 		d.CreatedBy = &tokenCreatorDTO{Kind: t.CreatedBy.Kind, ID: t.CreatedBy.ID, Login: t.CreatedBy.Login}
 	}
@@ -246,11 +254,19 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 	type request struct {
 		Name          string `json:"name"`
 		SecondsToLive int64  `json:"secondsToLive"`
+		// Warden's restrictions; Grafana's clients never send them.
+		Role         string   `json:"role"`
+		Scopes       []string `json:"scopes"`
+		AllowedCIDRs []string `json:"allowedCidrs"`
 	}
 	type response struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 		Key  string `json:"key"`
+		// The restrictions, echoed when set.
+		Role         string   `json:"role,omitempty"`
+		Scopes       []string `json:"scopes,omitempty"`
+		AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		secretAnswer(w)
@@ -261,14 +277,18 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
 			return err
 		}
-		req, err := decode[request](w, r, "Bad request data")
+		req, err := decode[request](w, r, "Bad request data", "role", "scopes", "allowedCidrs")
 		if err == nil && strings.TrimSpace(req.Name) == "" {
 			err = warden.Errorf(warden.EINVALID, "Bad request data")
 		}
 		if err != nil {
 			return err
 		}
-		tk, secret, err := svc.IssueToken(r.Context(), id, req.Name, req.SecondsToLive)
+		limits, err := warden.ParseTokenRestrictions(req.Role, req.Scopes, req.AllowedCIDRs)
+		if err != nil {
+			return err
+		}
+		tk, secret, err := svc.IssueToken(r.Context(), id, req.Name, req.SecondsToLive, limits)
 		if err == warden.ErrTokenExpiryLimit {
 			// Grafana answers this one refusal in plain text.
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -279,8 +299,69 @@ func handleTokenIssue(svc *warden.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal()})
+		return encode(w, http.StatusOK, response{ID: tk.ID, Name: tk.Name, Key: secret.Reveal(),
+			Role: string(limits.Role), Scopes: limits.Scopes, AllowedCIDRs: limits.CIDRStrings()})
 	}
+}
+
+// handleTokenRestrict handles "PATCH /api/serviceaccounts/{id}/tokens/{tokenId}" (Warden's):
+// it changes the token's restrictions. A field left out is kept; null, "" or [] removes that
+// restriction.
+func handleTokenRestrict(svc *warden.Service) handlerFunc {
+	type request struct {
+		Role         json.RawMessage `json:"role"`
+		Scopes       json.RawMessage `json:"scopes"`
+		AllowedCIDRs json.RawMessage `json:"allowedCidrs"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		tokenID, err := tokenPathID(r)
+		if err != nil {
+			return err
+		}
+		if _, err := svc.FindServiceAccount(r.Context(), id); err != nil {
+			return err
+		}
+		req, err := decode[request](w, r, "Bad request data")
+		if err != nil {
+			return err
+		}
+		var upd warden.TokenRestrictionsUpdate
+		if upd.Role, err = optionalField[string]("role", req.Role); err != nil {
+			return err
+		}
+		if upd.Scopes, err = optionalField[[]string]("scopes", req.Scopes); err != nil {
+			return err
+		}
+		if upd.AllowedCIDRs, err = optionalField[[]string]("allowedCidrs", req.AllowedCIDRs); err != nil {
+			return err
+		}
+		tk, err := svc.UpdateTokenRestrictions(r.Context(), id, tokenID, upd)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, newTokenDTO(svc, tk, svc.Now().UTC()))
+	}
+}
+
+// optionalField reads a field of a partial update: nil when it was left out; its zero value
+// for null; a value of the wrong JSON type is an EINVALID naming the field.
+func optionalField[T any](name string, raw json.RawMessage) (*T, error) {
+	var v T
+	if raw == nil {
+		return nil, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, typeError(name, reflect.TypeFor[T](), te)
+		}
+		return nil, warden.Errorf(warden.EINVALID, "%s: %v", name, err)
+	}
+	return &v, nil
 }
 
 // tokenPathID reads the {tokenId} of a token route; Grafana calls a bad one "Token ID is invalid".

@@ -242,7 +242,7 @@ func (m *matrix) saCaller(key string, role warden.OrgRole, secondsToLive int64) 
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	_, secret, err := m.env.svc.IssueToken(m.ctx, sa, m.name("caller-token"), secondsToLive)
+	_, secret, err := m.env.svc.IssueToken(m.ctx, sa, m.name("caller-token"), secondsToLive, warden.TokenRestrictions{})
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func (m *matrix) freshSA() int64 {
 
 func (m *matrix) freshToken(sa int64) int64 {
 	m.t.Helper()
-	tk, _, err := m.env.svc.IssueToken(m.ctx, sa, m.name("fresh-token"), 0)
+	tk, _, err := m.env.svc.IssueToken(m.ctx, sa, m.name("fresh-token"), 0, warden.TokenRestrictions{})
 	if err != nil {
 		m.t.Fatal(err)
 	}

@@ -397,6 +397,11 @@ var matrixRows = []matrixRow{
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixReq{path: "/api/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target))}
 		}},
+	{area: "Service accounts and tokens", pattern: "PATCH /api/serviceaccounts/{id}/tokens/{tokenId}", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: mxNoteSA + " Changes a token's restrictions; as creating a token (issue 18). Restricts a new token of the target SA per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixJSON("/api/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target)), `{"scopes":["orders:read"]}`)
+		}},
 	{area: "Service accounts and tokens", pattern: "POST /api/serviceaccounts/{id}/tokens/{tokenId}/rotate", want: outAPI + "|403 403 403 200 200|403 403 403 200|404 200 200",
 		note: mxNoteSA + " As creating a token (issue 17). Rotates a new token of the target SA per cell.",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
@@ -554,6 +559,16 @@ var matrixRows = []matrixRow{
 		note: "serviceaccounts:write on the SA, as rotating through the API (issue 17); the new token is shown once on a 200 page; another org's SA → 404 page. Rotates a new token per cell, grace 0.",
 		req: func(m *matrix, c *matrixCaller) matrixReq {
 			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/rotate", "grace", "0", "nonce", newNonce())
+		}},
+	{area: "Web UI: service accounts", pattern: "GET /org/serviceaccounts/{id}/tokens/{tokenId}/restrictions", want: outPage + "|403 403 403 200 200|403 403 403 200|404 200 200",
+		note: "serviceaccounts:write on the SA, as changing a token's restrictions through the API (issue 18): the page with the token's role cap, scopes and ranges; another org's SA → 404 page. A new token per cell.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixReq{path: "/org/serviceaccounts/" + matrixID(m.target) + "/tokens/" + matrixID(m.freshToken(m.target)) + "/restrictions"}
+		}},
+	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens/{tokenId}/restrictions", want: outForm + "|403 403 403 303 303|403 403 403 303|404 303 303",
+		note: "serviceaccounts:write on the SA, as changing a token's restrictions through the API (issue 18); saved → 303 to the account's page; another org's SA → 404 page. Restricts a new token per cell to a scope.",
+		req: func(m *matrix, c *matrixCaller) matrixReq {
+			return matrixForm("/org/serviceaccounts/"+matrixID(m.target)+"/tokens/"+matrixID(m.freshToken(m.target))+"/restrictions", "scopes", "orders:read")
 		}},
 	{area: "Web UI: service accounts", pattern: "POST /org/serviceaccounts/{id}/tokens/delete-expired", want: outForm + "|403 403 403 303 303|403 403 403 303|404 303 303",
 		note: "serviceaccounts:write on the SA, as deleting expired tokens through the API (issue 17); another org's SA → 404 page. Target: the target SA." + mxNoteConfirm,

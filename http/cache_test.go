@@ -53,7 +53,7 @@ func newTokenEnv(t testing.TB) (*testEnv, *countingStore, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, secret, err := e.svc.IssueToken(ctx, a.ID, "reader", 0)
+	_, secret, err := e.svc.IssueToken(ctx, a.ID, "reader", 0, warden.TokenRestrictions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,8 +27,9 @@ var errBodyTooLarge = warden.Errorf(warden.EINVALID, "Request body too large")
 // accepted; any other than JSON is refused. Unlike Grafana, a body that is not valid UTF-8 is
 // refused rather than stored with U+FFFD in place of the bad bytes, and so is a string holding
 // NUL, which PostgreSQL cannot store. Every failure is a *warden.Error carrying badMessage,
-// except an oversized body (413).
-func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T, error) {
+// except an oversized body (413) and a value of the wrong JSON type in one of the named fields
+// (Warden's own, which Grafana's clients never send), whose message names the field.
+func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string, named ...string) (T, error) {
 	var v T
 	bad := warden.Errorf(warden.EINVALID, "%s", badMessage)
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -50,9 +53,49 @@ func decode[T any](w http.ResponseWriter, r *http.Request, badMessage string) (T
 		return v, bad
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && slices.Contains(named, te.Field) {
+			return v, typeError(te.Field, fieldType(reflect.TypeFor[T](), te.Field), te)
+		}
 		return v, bad
 	}
 	return v, nil
+}
+
+// typeError says that the JSON value of field, declared as want (nil when unknown), had the
+// wrong type: the field's own, or that of an entry of a list.
+func typeError(field string, want reflect.Type, te *json.UnmarshalTypeError) error {
+	if want != nil && want.Kind() == reflect.Slice && te.Type == want.Elem() {
+		return warden.Errorf(warden.EINVALID, "%s: each entry must be %s, not a JSON %s", field, jsonKind(te.Type), te.Value)
+	}
+	return warden.Errorf(warden.EINVALID, "%s: must be %s, not a JSON %s", field, jsonKind(te.Type), te.Value)
+}
+
+// fieldType returns the type of the field of struct type t that JSON names name, or nil.
+func fieldType(t reflect.Type, name string) reflect.Type {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// jsonKind names what a Go type is in JSON, for a client.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(jsonKind(t.Elem()), "a ") + "s"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
 }
 
 // hasNULEscape reports whether body holds the JSON escape \u0000: the only way a NUL reaches a

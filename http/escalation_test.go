@@ -608,7 +608,7 @@ func (m *matrix) org2Token(t *testing.T) *matrixCaller {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, secret, err := m.env.svc.IssueToken(ctx, a.ID, m.name("org2-token"), 0)
+	_, secret, err := m.env.svc.IssueToken(ctx, a.ID, m.name("org2-token"), 0, warden.TokenRestrictions{})
 	if err != nil {
 		t.Fatal(err)
 	}

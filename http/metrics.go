@@ -91,4 +91,13 @@ func registerCacheMetrics(reg *prometheus.Registry, svc *warden.Service) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "warden_token_cache_entries", Help: "Identities in the token cache."},
 			func() float64 { return float64(svc.CacheStats().Entries) }),
 	)
+	// One series per reason, each present from the start (at 0) so that alerts on a rate
+	// work before the first refusal.
+	for i, r := range svc.TokenRefusals() {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "warden_token_refusals_total",
+			Help:        "Token checks refused, by reason: invalid (malformed or unknown), expired, revoked, org_mismatch, disabled_account, address (used from outside the token's allowed ranges).",
+			ConstLabels: prometheus.Labels{"reason": r.Reason},
+		}, func() float64 { return float64(svc.TokenRefusals()[i].Count) }))
+	}
 }

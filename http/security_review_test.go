@@ -105,7 +105,7 @@ func (e *secEnv) token(svc *warden.Service, name string, role warden.OrgRole) st
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_, secret, err := svc.IssueToken(ctx, sa.ID, name, 0)
+	_, secret, err := svc.IssueToken(ctx, sa.ID, name, 0, warden.TokenRestrictions{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

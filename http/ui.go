@@ -109,14 +109,15 @@ var funcs = template.FuncMap{
 
 func newUI(opts Options) *ui {
 	u := &ui{logger: opts.Logger, svc: opts.Service, opts: opts, pages: map[string]*template.Template{}}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	// Files named _*.html hold partials that any page may use.
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" {
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
 			continue
 		}
 		u.pages[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))

@@ -210,7 +210,7 @@ func (u *ui) handleUISACreate() handlerFunc {
 
 // plainError words an error for a person.
 func plainError(err error) string {
-	msg := warden.ErrorMessage(err)
+	msg := restrictionWords(warden.ErrorMessage(err))
 	switch msg {
 	case "can not assign a role higher than user's role", "Cannot assign a role higher than user's role":
 		return "You cannot give a role higher than your own."
@@ -280,6 +280,8 @@ type saPageData struct {
 	// ExpiredTokens counts the tokens past their end: Delete expired tokens is shown when
 	// there are some.
 	ExpiredTokens int
+	// Limits are the token form's restriction fields (its Advanced part).
+	Limits limitFields
 }
 
 type createdToken struct {
@@ -338,6 +340,7 @@ func (u *ui) saPage(r *http.Request, id int64) (*saPageData, error) {
 		CanReadPerms:  p.Permissions.Evaluate(warden.ActionSAPermissionsRead, scope),
 		CanWritePerms: p.Permissions.Evaluate(warden.ActionSAPermissionsWrite, scope),
 		DayLimit:      u.svc.Config().TokenExpirationDayLimit, Expiration: "never"}
+	d.Limits = newLimitFields(a.Role, restrictionsInput{}, "")
 	tokens, err := u.svc.ListTokens(ctx, a.ID)
 	if err != nil {
 		return nil, err
@@ -498,6 +501,7 @@ func (u *ui) handleUITokenCreate() handlerFunc {
 		name := strings.TrimSpace(r.PostFormValue("name"))
 		expiration := r.PostFormValue("expiration")
 		date := r.PostFormValue("expirationDate")
+		limits := readRestrictions(r)
 		// A mistake in the form shows the page again with the form as it was sent.
 		again := func(msg string) error {
 			d, err := u.saPage(r, id)
@@ -505,6 +509,7 @@ func (u *ui) handleUITokenCreate() handlerFunc {
 				return err
 			}
 			d.Nonce, d.TokenName, d.TokenError, d.Expiration, d.ExpirationDate = newNonce(), r.PostFormValue("name"), msg, expiration, date
+			d.Limits = newLimitFields(d.SA.Role, limits, msg)
 			return u.render(w, r, http.StatusBadRequest, "sa.html", page{Title: d.SA.Name, Active: "serviceaccounts", Data: d})
 		}
 		if name == "" {
@@ -525,7 +530,11 @@ func (u *ui) handleUITokenCreate() handlerFunc {
 			}
 			seconds = days * 24 * 60 * 60
 		}
-		tk, secret, err := u.svc.IssueToken(r.Context(), id, name, seconds)
+		restrictions, err := limits.parse()
+		if err != nil {
+			return again(plainError(err))
+		}
+		tk, secret, err := u.svc.IssueToken(r.Context(), id, name, seconds, restrictions)
 		if err != nil {
 			if errorStatus(err) < 500 {
 				return again(plainError(err))

@@ -29,7 +29,7 @@ func unusableTokens(t *testing.T, env *testEnv) (live string, cases []unusableTo
 	svc := env.svc
 	issue := func(ctx context.Context, sa int64, name string, ttl int64) (*warden.Token, string) {
 		t.Helper()
-		tk, secret, err := svc.IssueToken(ctx, sa, name, ttl)
+		tk, secret, err := svc.IssueToken(ctx, sa, name, ttl, warden.TokenRestrictions{})
 		if err != nil {
 			t.Fatal(err)
 		}

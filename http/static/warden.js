@@ -262,6 +262,12 @@
     var expiresAt = $("#token-expires-at", section);
     var errorBox = $("[data-token-error]", section);
     var generate = $("[data-generate]", section);
+    // The Advanced part: the token's restrictions, sent only when set.
+    var advanced = $("#token-advanced", section);
+    var roleInput = $("#token-role", section);
+    var scopesInput = $("#token-scopes", section);
+    var cidrsInput = $("#token-cidrs", section);
+    var limitInputs = [roleInput, scopesInput, cidrsInput].filter(Boolean);
     var created = false, pending = false;
 
     // Dates are days in the browser's time zone. A token expires on the chosen day at the
@@ -320,6 +326,7 @@
       describedBy(nameInput, errorBox.id, false);
       describedBy(dateInput, errorBox.id, false);
       dateInput.removeAttribute("aria-invalid");
+      limitInputs.forEach(function (el) { describedBy(el, errorBox.id, false); el.removeAttribute("aria-invalid"); });
       setRequiredError(nameInput, false);
       nameInput.removeAttribute("aria-invalid");
     }
@@ -327,7 +334,9 @@
       if (created) return;
       if (!keepErrors) clearErrors();
       showStep("form");
-      openModal(dialog, nameInput);
+      // A refused form (without JavaScript) comes back with the focus on the field it is about.
+      var invalid = keepErrors ? limitInputs.filter(function (el) { return el.getAttribute("aria-invalid") === "true"; })[0] : null;
+      openModal(dialog, invalid || nameInput);
     }
     // The opener is a link to the form (the way without JavaScript); here it becomes a real
     // button, which Enter and Space both press. (A link follows Enter as the key goes down;
@@ -396,18 +405,30 @@
       errorBox.textContent = msg;
       errorBox.hidden = false;
       field = field || nameInput;
+      if (advanced && advanced.contains(field)) advanced.open = true;
       field.setAttribute("aria-invalid", "true");
       describedBy(field, errorBox.id, true);
       field.focus();
     }
+    // The API names a restriction field as its JSON does; the dialog as its label.
+    var LIMIT_WORDS = { role: "Role", scopes: "Scopes", allowedCidrs: "Allowed address ranges" };
     function plain(msg) {
+      var limit = /^(role|scopes|allowedCidrs): /.exec(msg);
+      if (limit) return LIMIT_WORDS[limit[1]] + ": " + msg.slice(limit[0].length);
       if (/exceeds the limit/.test(msg)) return "The expiration date is later than this server allows for tokens. Choose an earlier date.";
       if (/already exists/.test(msg)) return "A token with this name already exists in this organization. Choose another name.";
       if (/SecondsToLive/.test(msg)) return "The expiration date must be in the future.";
       if (/additional permissions/.test(msg)) return "You are not allowed to add tokens to this service account.";
       return msg;
     }
-    function fieldOf(msg) { return /expiration|limit|future|seconds/i.test(msg) ? dateInput : nameInput; }
+    function fieldOf(msg) {
+      if (/^Role: /.test(msg)) return roleInput;
+      if (/^Scopes: /.test(msg)) return scopesInput;
+      if (/^Allowed address ranges: /.test(msg)) return cidrsInput;
+      return /expiration|limit|future|seconds/i.test(msg) ? dateInput : nameInput;
+    }
+    // A list typed into a field: items separated by spaces, commas or new lines.
+    function list(el) { return el ? el.value.split(/[\s,;]+/).filter(function (x) { return x !== ""; }) : []; }
 
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -415,6 +436,9 @@
       clearErrors();
       if (!checkRequired(nameInput)) { nameInput.focus(); return; }
       var body = { name: nameInput.value.trim() };
+      if (roleInput && roleInput.value) body.role = roleInput.value;
+      if (list(scopesInput).length) body.scopes = list(scopesInput);
+      if (list(cidrsInput).length) body.allowedCidrs = list(cidrsInput);
       if (mode() === "date") {
         var when = expiryDate();
         if (!when) { fail("Choose an expiration date.", dateInput); return; }
