@@ -120,6 +120,22 @@ func TestMultiInstance(t *testing.T) {
 		}
 	})
 
+	t.Run("RestrictOnAIsEnforcedOnBAndCWithin1s", func(t *testing.T) {
+		// PATCH binds a token to a range its client (127.0.0.1) is outside of: every instance
+		// that cached the token must refuse it.
+		saID := miCreateSA(t, A, admin, "mi-restrict", "Viewer")
+		tokID, key := miCreateToken(t, A, admin, saID, "mi-restrict-1")
+		for _, in := range []*miInstance{A, B, C} {
+			miUseCached(t, in, key, 5)
+		}
+		A.expect(t, 200, "PATCH", fmt.Sprintf("/api/serviceaccounts/%d/tokens/%d", saID, tokID), admin,
+			map[string]any{"allowedCidrs": []string{"192.0.2.0/24"}})
+		changed := time.Now()
+		r := A.expect(t, 403, "GET", "/api/org", miBearer(key), nil) // the changing instance: at once
+		miWantMessage(t, r, "This token may not be used from address 127.0.0.1: it is outside the token's allowed address ranges")
+		miAwaitAllStatus(t, changed, key, "token bound to another range", http.StatusForbidden, B, C)
+	})
+
 	t.Run("DisableOnBIsRefusedOnAWithin1s", func(t *testing.T) {
 		saID := miCreateSA(t, A, admin, "mi-disable", "Viewer")
 		_, key := miCreateToken(t, A, admin, saID, "mi-disable-1")
@@ -722,6 +738,12 @@ func miUseCached(t *testing.T, in *miInstance, key string, n int) {
 // changed: five times the promised bound of 1 s. It logs the delays observed.
 func miAwaitAll(t *testing.T, changed time.Time, key, what string, ins ...*miInstance) {
 	t.Helper()
+	miAwaitAllStatus(t, changed, key, what, http.StatusUnauthorized, ins...)
+}
+
+// miAwaitAllStatus is miAwaitAll for a refusal with another status (403 for an address).
+func miAwaitAllStatus(t *testing.T, changed time.Time, key, what string, want int, ins ...*miInstance) {
+	t.Helper()
 	const bound = time.Second
 	delays := make([]time.Duration, len(ins))
 	fails := make([]string, len(ins))
@@ -737,12 +759,12 @@ func miAwaitAll(t *testing.T, changed time.Time, key, what string, ins ...*miIns
 					return
 				}
 				switch r.status {
-				case 401:
+				case want:
 					delays[i] = now.Sub(changed)
 					return
 				case 200:
 				default:
-					fails[i] = fmt.Sprintf("%s answered %d %s for the %s, want 200 (not yet) or 401", in.name, r.status, r.body, what)
+					fails[i] = fmt.Sprintf("%s answered %d %s for the %s, want 200 (not yet) or %d", in.name, r.status, r.body, what, want)
 					return
 				}
 				if now.After(deadline) {

@@ -61,12 +61,14 @@ http {
 			auth_request_set $warden_org_id   $upstream_http_x_warden_org_id;
 			auth_request_set $warden_role     $upstream_http_x_warden_role;
 			auth_request_set $warden_token_id $upstream_http_x_warden_token_id;
+			auth_request_set $warden_scopes   $upstream_http_x_warden_scopes;
 			# Overwrite whatever the client sent: the backend can trust these.
 			proxy_set_header X-Warden-Login    $warden_login;
 			proxy_set_header X-Warden-Id       $warden_id;
 			proxy_set_header X-Warden-Org-Id   $warden_org_id;
 			proxy_set_header X-Warden-Role     $warden_role;
 			proxy_set_header X-Warden-Token-Id $warden_token_id;
+			proxy_set_header X-Warden-Scopes   $warden_scopes;
 			proxy_set_header Host $host;
 			proxy_pass http://backend;
 		}
@@ -145,7 +147,7 @@ func startNginx(t *testing.T, bin, warden, backend string) (string, string) {
 
 // seenRequest is what the backend behind nginx received.
 type seenRequest struct {
-	Method, Path, Login, ID, OrgID, Role, TokenID string
+	Method, Path, Login, ID, OrgID, Role, TokenID, Scopes string
 }
 
 // recordingBackend is the team's API: it answers 200 and remembers what reached it.
@@ -158,7 +160,7 @@ func (b *recordingBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.seen = append(b.seen, seenRequest{Method: r.Method, Path: r.URL.Path, Login: r.Header.Get("X-Warden-Login"),
 		ID: r.Header.Get("X-Warden-Id"), OrgID: r.Header.Get("X-Warden-Org-Id"), Role: r.Header.Get("X-Warden-Role"),
-		TokenID: r.Header.Get("X-Warden-Token-Id")})
+		TokenID: r.Header.Get("X-Warden-Token-Id"), Scopes: r.Header.Get("X-Warden-Scopes")})
 	b.mu.Unlock()
 	w.Write([]byte("backend ok"))
 }
