@@ -27,6 +27,7 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/postgres"
 	"github.com/wardenhq/warden/postgres/pgtest"
+	"github.com/wardenhq/warden/storetest"
 )
 
 const (
@@ -375,44 +376,6 @@ func TestMigrate_WaitsForLocks(t *testing.T) {
 	wantNoAdvisoryLocks(t, url)
 }
 
-// wantTokenUnreadable checks that every read of tk fails with an error that names bad, a value
-// in one of its restriction columns that does not parse (rather than the token coming back with
-// fewer restrictions or not at all), and that DeleteExpiredTokens fails.
-func wantTokenUnreadable(t *testing.T, st warden.Store, tk *warden.Token, bad string) {
-	t.Helper()
-	ctx := t.Context()
-	far := time.Now().AddDate(100, 0, 0)
-	for _, c := range []struct {
-		name  string
-		write bool
-		fn    func(tx warden.Tx) error
-	}{
-		{"FindToken", false, func(tx warden.Tx) error {
-			_, err := tx.FindToken(ctx, tk.OrgID, tk.ServiceAccountID, tk.ID)
-			return err
-		}},
-		{"FindTokenByHash", false, func(tx warden.Tx) error { _, err := tx.FindTokenByHash(ctx, tk.Hash); return err }},
-		{"FindTokenIdentity", false, func(tx warden.Tx) error { _, err := tx.FindTokenIdentity(ctx, tk.Hash); return err }},
-		{"FindTokens", false, func(tx warden.Tx) error {
-			_, err := tx.FindTokens(ctx, tk.OrgID, tk.ServiceAccountID, 10)
-			return err
-		}},
-		{"DeleteExpiredTokens", true, func(tx warden.Tx) error {
-			_, err := tx.DeleteExpiredTokens(ctx, warden.ExpiredTokens{ExpiredBefore: far, CreatedBefore: far, Limit: 10})
-			return err
-		}},
-	} {
-		run := st.View
-		if c.write {
-			run = st.Update
-		}
-		err := run(ctx, c.fn)
-		if err == nil || warden.ErrorCode(err) == warden.ENOTFOUND || !strings.Contains(err.Error(), bad) {
-			t.Errorf("%s of a token holding %q: err=%v, want an error naming it", c.name, bad, err)
-		}
-	}
-}
-
 // A restriction column holding what the store cannot parse (written by hand, or by a newer
 // Warden) makes every read of the token an error: a token never loses a restriction silently.
 func TestMigrate_UnparseableTokenRestrictions(t *testing.T) {
@@ -435,7 +398,7 @@ func TestMigrate_UnparseableTokenRestrictions(t *testing.T) {
 	} {
 		exec(t, url, "UPDATE token SET role = '', scopes = '', allowed_cidrs = ''")
 		exec(t, url, "UPDATE token SET "+c.column+" = $1 WHERE id = $2", c.value, tk.ID)
-		wantTokenUnreadable(t, db, tk, c.bad)
+		storetest.WantTokenUnreadable(t, db, tk, c.bad)
 		if n := queryInts(t, url, "SELECT COUNT(*) FROM token WHERE id = $1", tk.ID); n[0] != 1 {
 			t.Fatalf("the failed DeleteExpiredTokens deleted the token holding %q", c.bad)
 		}

@@ -7,6 +7,7 @@ package storetest
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,44 @@ func testTokenDeleteExpiredReturnsRestrictions(t *testing.T, s warden.Store) {
 			}
 		case bare.ID:
 			wantZeroRestrictions(t, "DeleteExpiredTokens' unrestricted token", tk.Restrictions)
+		}
+	}
+}
+
+// WantTokenUnreadable checks that every read of tk fails with an error that names bad, a value
+// in one of its restriction columns that does not parse (rather than the token coming back with
+// fewer restrictions or not at all), and that DeleteExpiredTokens fails. The stores' migration tests use it after writing such a value by hand.
+func WantTokenUnreadable(t *testing.T, st warden.Store, tk *warden.Token, bad string) {
+	t.Helper()
+	ctx := t.Context()
+	far := time.Now().AddDate(100, 0, 0)
+	for _, c := range []struct {
+		name  string
+		write bool
+		fn    func(tx warden.Tx) error
+	}{
+		{"FindToken", false, func(tx warden.Tx) error {
+			_, err := tx.FindToken(ctx, tk.OrgID, tk.ServiceAccountID, tk.ID)
+			return err
+		}},
+		{"FindTokenByHash", false, func(tx warden.Tx) error { _, err := tx.FindTokenByHash(ctx, tk.Hash); return err }},
+		{"FindTokenIdentity", false, func(tx warden.Tx) error { _, err := tx.FindTokenIdentity(ctx, tk.Hash); return err }},
+		{"FindTokens", false, func(tx warden.Tx) error {
+			_, err := tx.FindTokens(ctx, tk.OrgID, tk.ServiceAccountID, 10)
+			return err
+		}},
+		{"DeleteExpiredTokens", true, func(tx warden.Tx) error {
+			_, err := tx.DeleteExpiredTokens(ctx, warden.ExpiredTokens{ExpiredBefore: far, CreatedBefore: far, Limit: 10})
+			return err
+		}},
+	} {
+		run := st.View
+		if c.write {
+			run = st.Update
+		}
+		err := run(ctx, c.fn)
+		if err == nil || warden.ErrorCode(err) == warden.ENOTFOUND || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%s of a token holding %q: err=%v, want an error naming it", c.name, bad, err)
 		}
 	}
 }

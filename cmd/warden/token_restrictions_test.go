@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -175,32 +176,13 @@ func TestTokenRestrictions_ScopesAndAddresses(t *testing.T) {
 		}
 	}
 	wantFirst := fmt.Sprintf("%d reason=address address=127.0.0.3", id)
-	if !containsString(details, wantFirst) {
+	if !slices.Contains(details, wantFirst) {
 		t.Fatalf("audit rows of refused uses: %q, want one %q", details, wantFirst)
 	}
 	metrics := string(ts.anon().expect(t, http.StatusOK, "GET", "/metrics", nil).Body)
 	if !strings.Contains(metrics, `warden_token_refusals_total{reason="address"} 5`) {
-		t.Fatalf("metrics:\n%s", grepLines(metrics, "warden_token_refusals_total"))
+		t.Fatalf("metrics:\n%s", srvGrepLines(metrics, "warden_token_refusals_total"))
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestTokenRestrictions_Nginx: a scoped, address-bound token used through a real nginx

@@ -62,8 +62,13 @@ func TestTokens_CreateIgnoresIDsInBody(t *testing.T) {
 	if four != 4 || a == 4 {
 		t.Fatalf("ids a=%d four=%d, want four = 4", a, four)
 	}
-	r := saAdmin(t, ts).expect(t, http.StatusOK, "POST", saURL(a, "/tokens"),
+	// A role above the account's is no longer ignored: it is a token role cap (issue 18), and
+	// one above the account's role is refused rather than granted.
+	r := saAdmin(t, ts).expect(t, http.StatusBadRequest, "POST", saURL(a, "/tokens"),
 		map[string]any{"name": "test", "orgId": 4, "serviceAccountId": 4, "role": "Admin"})
+	wantMessage(t, r, "role: Admin is above the service account's role (Viewer); a token's role can only narrow its account's")
+	r = saAdmin(t, ts).expect(t, http.StatusOK, "POST", saURL(a, "/tokens"),
+		map[string]any{"name": "test", "orgId": 4, "serviceAccountId": 4})
 	key := r.JSON(t)["key"].(string)
 	if got := saTokenNames(t, ts, a); !reflect.DeepEqual(got, []string{"test"}) {
 		t.Fatalf("tokens of the URL account = %v, want [test]", got)
