@@ -447,7 +447,7 @@ func TestTokens_ConcurrentCreatesAndDeletes(t *testing.T) {
 		}
 	}
 	if failed > 0 {
-		t.Fatalf("%d requests failed", failed)
+		t.Fatalf("%d requests failed; the server's errors:\n%s", failed, srvGrepLines(ts.Logs(), "level=ERROR"))
 	}
 	t.Logf("transaction retries in all: %d", strings.Count(ts.Logs(), "retrying transaction"))
 	total := 0
