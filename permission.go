@@ -150,7 +150,7 @@ var serverAdminGrants = []FixedRole{roleOrgReader, roleOrgMaintainer, roleOrgUse
 // from weaker roles, and those of a server admin when serverAdmin is set.
 func BasicRolePermissions(role OrgRole, serverAdmin bool) []Permission {
 	var out []Permission
-	for _, r := range []OrgRole{RoleNone, RoleViewer, RoleEditor, RoleAdmin} {
+	for _, r := range OrgRoles() {
 		if role.Valid() && role.Includes(r) {
 			for _, fr := range basicRoleGrants[r] {
 				out = append(out, fr.Permissions...)

@@ -65,6 +65,10 @@ func (r OrgRole) rank() int {
 	return -1
 }
 
+// OrgRoles returns the basic roles from the weakest to the strongest. An array, so that
+// callers can neither change the order for others nor cost an allocation.
+func OrgRoles() [4]OrgRole { return [4]OrgRole{RoleNone, RoleViewer, RoleEditor, RoleAdmin} }
+
 // Includes reports whether r is at least as strong as other (Admin includes Editor, …).
 func (r OrgRole) Includes(other OrgRole) bool {
 	return r.Valid() && other.Valid() && r.rank() >= other.rank()

@@ -131,7 +131,7 @@ func NewService(store Store, logger *slog.Logger, cfg Config) *Service {
 		cfg.AutoAssignOrgRole = RoleViewer
 	}
 	rolePerms := map[OrgRole]Permissions{}
-	for _, r := range []OrgRole{RoleNone, RoleViewer, RoleEditor, RoleAdmin} {
+	for _, r := range OrgRoles() {
 		rolePerms[r] = NewPermissions(BasicRolePermissions(r, false))
 	}
 	return &Service{

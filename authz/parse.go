@@ -232,8 +232,7 @@ func parseRole(v *yaml.Node) (warden.OrgRole, error) {
 	if err != nil {
 		return "", err
 	}
-	switch r := warden.OrgRole(s); r {
-	case warden.RoleNone, warden.RoleViewer, warden.RoleEditor, warden.RoleAdmin:
+	if r := warden.OrgRole(s); r.Valid() {
 		return r, nil
 	}
 	return "", fmt.Errorf("unknown role %q (None, Viewer, Editor or Admin)", s)

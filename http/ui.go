@@ -96,7 +96,8 @@ var funcs = template.FuncMap{
 		return warden.AvatarURL(email)
 	},
 	"roles": func() []warden.OrgRole {
-		return []warden.OrgRole{warden.RoleNone, warden.RoleViewer, warden.RoleEditor, warden.RoleAdmin}
+		all := warden.OrgRoles()
+		return all[:]
 	},
 	"add": func(a, b int) int { return a + b },
 	"plural": func(n int, one, many string) string {

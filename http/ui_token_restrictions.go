@@ -115,7 +115,7 @@ func newLimitFields(account warden.OrgRole, in restrictionsInput, msg string) li
 		chosen = string(r)
 	}
 	f.Roles = append(f.Roles, roleChoice{Value: "", Label: "Same as the service account", Chosen: chosen == ""})
-	for _, r := range []warden.OrgRole{warden.RoleNone, warden.RoleViewer, warden.RoleEditor, warden.RoleAdmin} {
+	for _, r := range warden.OrgRoles() {
 		above := !account.Includes(r)
 		if above && string(r) != chosen {
 			continue
