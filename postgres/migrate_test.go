@@ -380,27 +380,12 @@ func TestMigrate_WaitsForLocks(t *testing.T) {
 // Warden) makes every read of the token an error: a token never loses a restriction silently.
 func TestMigrate_UnparseableTokenRestrictions(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
 	url := newLegacyDatabase(t)
 	db := mustOpen(t, url)
 	key, _ := warden.ParseSecret(legacyTokenKey)
-	var tk *warden.Token
-	if err := db.View(ctx, func(tx warden.Tx) error {
-		var err error
-		tk, err = tx.FindTokenByHash(ctx, key.Hash())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct{ column, value, bad string }{
-		{"role", "Superuser", "Superuser"},
-		{"allowed_cidrs", "10.0.0.0/8 not-a-range", "not-a-range"},
-	} {
-		exec(t, url, "UPDATE token SET role = '', scopes = '', allowed_cidrs = ''")
-		exec(t, url, "UPDATE token SET "+c.column+" = $1 WHERE id = $2", c.value, tk.ID)
-		storetest.WantTokenUnreadable(t, db, tk, c.bad)
-		if n := queryInts(t, url, "SELECT COUNT(*) FROM token WHERE id = $1", tk.ID); n[0] != 1 {
-			t.Fatalf("the failed DeleteExpiredTokens deleted the token holding %q", c.bad)
-		}
-	}
+	storetest.UnparseableTokenRestrictions(t, db, key.Hash(),
+		func(column, value string, id int64) {
+			exec(t, url, "UPDATE token SET "+column+" = $1 WHERE id = $2", value, id)
+		},
+		func(id int64) int { return int(queryInts(t, url, "SELECT COUNT(*) FROM token WHERE id = $1", id)[0]) })
 }

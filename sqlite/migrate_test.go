@@ -367,32 +367,15 @@ func TestMigrate_StoresSideBySide(t *testing.T) {
 // Warden) makes every read of the token an error: a token never loses a restriction silently.
 func TestMigrate_UnparseableTokenRestrictions(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
 	path := copyLegacy(t)
 	db := mustOpenDB(t, path)
 	key, _ := warden.ParseSecret(legacyTokenKey)
-	var tk *warden.Token
-	if err := db.View(ctx, func(tx warden.Tx) error {
-		var err error
-		tk, err = tx.FindTokenByHash(ctx, key.Hash())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
 	raw := rawDB(t, path)
-	for _, c := range []struct{ column, value, bad string }{
-		{"role", "Superuser", "Superuser"},
-		{"allowed_cidrs", "10.0.0.0/8 not-a-range", "not-a-range"},
-	} {
-		if _, err := raw.ExecContext(ctx, "UPDATE token SET role = '', scopes = '', allowed_cidrs = ''"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := raw.ExecContext(ctx, "UPDATE token SET "+c.column+" = ? WHERE id = ?", c.value, tk.ID); err != nil {
-			t.Fatal(err)
-		}
-		storetest.WantTokenUnreadable(t, db, tk, c.bad)
-		if n := rawInts(t, raw, "SELECT COUNT(*) FROM token WHERE id = ?", tk.ID); n[0] != 1 {
-			t.Fatalf("the failed DeleteExpiredTokens deleted the token holding %q", c.bad)
-		}
-	}
+	storetest.UnparseableTokenRestrictions(t, db, key.Hash(),
+		func(column, value string, id int64) {
+			if _, err := raw.ExecContext(t.Context(), "UPDATE token SET "+column+" = ? WHERE id = ?", value, id); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(id int64) int { return int(rawInts(t, raw, "SELECT COUNT(*) FROM token WHERE id = ?", id)[0]) })
 }

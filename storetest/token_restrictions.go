@@ -151,10 +151,40 @@ func testTokenDeleteExpiredReturnsRestrictions(t *testing.T, s warden.Store) {
 	}
 }
 
-// WantTokenUnreadable checks that every read of tk fails with an error that names bad, a value
-// in one of its restriction columns that does not parse (rather than the token coming back with
-// fewer restrictions or not at all), and that DeleteExpiredTokens fails. The stores' migration tests use it after writing such a value by hand.
-func WantTokenUnreadable(t *testing.T, st warden.Store, tk *warden.Token, bad string) {
+// UnparseableTokenRestrictions checks that a restriction column holding what the store cannot
+// parse (written by hand, or by a newer Warden) makes every read of the token whose hash is hash
+// an error naming the value, and that DeleteExpiredTokens fails without deleting it: a token
+// never loses a restriction silently. Only the store's own test can write such a value: it
+// does so with set (column, value, token id), and count returns how many rows hold the id.
+func UnparseableTokenRestrictions(t *testing.T, st warden.Store, hash string,
+	set func(column, value string, id int64), count func(id int64) int) {
+	t.Helper()
+	var tk *warden.Token
+	if err := st.View(t.Context(), func(tx warden.Tx) error {
+		var err error
+		tk, err = tx.FindTokenByHash(t.Context(), hash)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ column, value, bad string }{
+		{"role", "Superuser", "Superuser"},
+		{"allowed_cidrs", "10.0.0.0/8 not-a-range", "not-a-range"},
+	} {
+		for _, col := range []string{"role", "scopes", "allowed_cidrs"} {
+			set(col, "", tk.ID)
+		}
+		set(c.column, c.value, tk.ID)
+		wantTokenUnreadable(t, st, tk, c.bad)
+		if n := count(tk.ID); n != 1 {
+			t.Fatalf("the failed DeleteExpiredTokens deleted the token holding %q", c.bad)
+		}
+	}
+}
+
+// wantTokenUnreadable checks that every read of tk fails with an error that names bad, and
+// that DeleteExpiredTokens fails.
+func wantTokenUnreadable(t *testing.T, st warden.Store, tk *warden.Token, bad string) {
 	t.Helper()
 	ctx := t.Context()
 	far := time.Now().AddDate(100, 0, 0)
