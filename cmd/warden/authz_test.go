@@ -31,6 +31,27 @@ func writeRules(t *testing.T, path, content string) {
 	}
 }
 
+// wantAuthzCheck runs `warden args…` and checks its exit code and that its output — stdout, or
+// the error for a usage error (code 2) — holds each of out.
+func wantAuthzCheck(t *testing.T, args []string, code int, out []string) {
+	t.Helper()
+	r := runCLI(t, nil, "", args...)
+	text := r.Stdout
+	if code == 0 {
+		cliWantOK(t, r)
+	} else {
+		cliWantExit(t, r, code)
+		if code == 2 {
+			text = r.Err.Error()
+		}
+	}
+	for _, want := range out {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
 func TestAuthz_CheckCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -72,21 +93,7 @@ func TestAuthz_CheckCommand(t *testing.T) {
 			if !strings.Contains(strings.Join(tt.args, " "), "--rules") {
 				args = append(args, "--rules", rules)
 			}
-			r := runCLI(t, nil, "", append(args, tt.args...)...)
-			text := r.Stdout
-			if tt.code == 0 {
-				cliWantOK(t, r)
-			} else {
-				cliWantExit(t, r, tt.code)
-				if tt.code == 2 {
-					text = r.Err.Error()
-				}
-			}
-			for _, want := range tt.out {
-				if !strings.Contains(text, want) {
-					t.Errorf("output lacks %q:\n%s", want, text)
-				}
-			}
+			wantAuthzCheck(t, append(args, tt.args...), tt.code, tt.out)
 		})
 	}
 	r := runCLI(t, nil, "", "authz")
@@ -144,21 +151,7 @@ func TestAuthz_CheckCommandScopes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"authz", "check", "--rules", rules, "--path", "/orders/1"}, tt.args...)
-			r := runCLI(t, nil, "", args...)
-			text := r.Stdout
-			if tt.code == 0 {
-				cliWantOK(t, r)
-			} else {
-				cliWantExit(t, r, tt.code)
-				if tt.code == 2 {
-					text = r.Err.Error()
-				}
-			}
-			for _, want := range tt.out {
-				if !strings.Contains(text, want) {
-					t.Errorf("output lacks %q:\n%s", want, text)
-				}
-			}
+			wantAuthzCheck(t, args, tt.code, tt.out)
 		})
 	}
 
@@ -178,8 +171,7 @@ func TestAuthz_CheckCommandScopes(t *testing.T) {
 // forwardAs asks the server about an nginx-shape request.
 func forwardAs(t *testing.T, ts *testServer, token, method, uri string) *response {
 	t.Helper()
-	return ts.bearer(token).with("X-Original-Method", method).with("X-Original-URI", uri).
-		with("X-Forwarded-Host", "api.example.com").do(t, "GET", "/api/authz/forward", nil)
+	return forward(t, ts.bearer(token).with("X-Forwarded-Host", "api.example.com"), method, uri)
 }
 
 // metricValue returns the value of an unlabelled metric from /metrics.
